@@ -62,7 +62,7 @@ function inboundNames(layer: tfl.layers.Layer): string[] {
  */
 export function describeModel(model: tfl.LayersModel): ModelSummary {
   const layers: LayerSummary[] = [];
-  const outputLayerNames = new Set(model.outputLayers.map((l) => l.name));
+  const outputLayerNames = new Set(model.outputs.map((t) => t.sourceLayer.name));
   model.layers.forEach((layer, index) => {
     const className = layer.getClassName();
     if (className === "Sequential" || className === "Model" || className === "Functional") {

@@ -5,7 +5,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
  * classifiers, rather than logits. Loss computations need to know: applying softmax twice flattens the loss.
  */
 export function outputsProbabilities(model: tfl.LayersModel): boolean {
-  const last = model.outputLayers[0];
+  const last = model.outputs[0]?.sourceLayer;
   if (!last) return false;
   const className = last.getClassName();
   if (className === "Softmax") return true;

@@ -1,0 +1,85 @@
+// Runs the built CLI (packages/core/dist) as a user would, in a child process: the smoke test of the
+// published entry point, its exit codes and its --json contract.
+import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+
+import { describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const require = createRequire(import.meta.url);
+const cli = path.join(path.dirname(require.resolve("@carve/core/package.json")), "dist/cli/main.js");
+
+async function carve(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
+      env: { ...process.env, CARVE_BACKEND: "wasm" },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("the carve CLI (built)", () => {
+  it("describes the MNIST demo model as JSON", async () => {
+    const { code, stdout } = await carve("info", "mnist", "--json");
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary.backend).toBe("wasm");
+    expect(summary.inputShape).toEqual([28, 28, 1]);
+    expect(summary.outputClasses).toBe(10);
+    const prunable = summary.layers.filter((l: { prunable: boolean }) => l.prunable);
+    expect(prunable.map((l: { name: string }) => l.name)).toEqual(["conv1", "conv2"]);
+  });
+
+  it("evaluates the MNIST demo model on its held-out test split at its model card's accuracy", async () => {
+    const { code, stdout } = await carve("eval", "mnist", "--json");
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.count).toBe(2000);
+    expect(result.accuracy).toBeGreaterThanOrEqual(0.97);
+    expect(result.perClass).toHaveLength(10);
+    expect(result.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(2000);
+  });
+
+  it("prints the demo's description and accuracy for the README's first command", async () => {
+    const { code, stdout } = await carve("demo");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Model mnist-cnn/);
+    expect(stdout).toMatch(/Accuracy on .*: 9\d\.\d\d%/);
+    expect(stdout).toMatch(/Backend: WebAssembly/);
+  });
+
+  it("exits 2 and names the path when the model does not exist", async () => {
+    const { code, stderr } = await carve("info", "/nonexistent/model.json");
+    expect(code).toBe(2);
+    expect(stderr).toContain("/nonexistent/model.json");
+  });
+
+  it("exits 2 and names the file when model.json is not JSON", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "carve-cli-"));
+    await writeFile(path.join(dir, "model.json"), "{ not json");
+    const { code, stderr } = await carve("info", dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain(path.join(dir, "model.json"));
+    expect(stderr).toMatch(/not valid JSON/);
+  });
+
+  it("rejects an unknown backend with the list of valid ones", async () => {
+    const { code, stderr } = await carve("info", "mnist", "--backend", "tpu");
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/wasm/);
+  });
+
+  it("rejects an unknown command", async () => {
+    const { code, stderr } = await carve("frobnicate");
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/unknown command "frobnicate"/);
+  });
+});
