@@ -248,10 +248,19 @@ describe("loadIdxDirectory", () => {
     const wrap = (bytes: Buffer) => (gzip ? gzipSync(bytes) : bytes);
     const suffix = gzip ? ".gz" : "";
     const trainLabels = Array.from({ length: 20 }, (_, i) => i % 10);
-    await writeFile(join(path, `train-images${separator}idx3-ubyte${suffix}`), wrap(idxImages(20, 6, 6, pattern)));
+    await writeFile(
+      join(path, `train-images${separator}idx3-ubyte${suffix}`),
+      wrap(idxImages(20, 6, 6, pattern)),
+    );
     await writeFile(join(path, `train-labels${separator}idx1-ubyte${suffix}`), wrap(idxLabels(trainLabels)));
-    await writeFile(join(path, `t10k-images${separator}idx3-ubyte${suffix}`), wrap(idxImages(10, 6, 6, pattern)));
-    await writeFile(join(path, `t10k-labels${separator}idx1-ubyte${suffix}`), wrap(idxLabels(trainLabels.slice(10))));
+    await writeFile(
+      join(path, `t10k-images${separator}idx3-ubyte${suffix}`),
+      wrap(idxImages(10, 6, 6, pattern)),
+    );
+    await writeFile(
+      join(path, `t10k-labels${separator}idx1-ubyte${suffix}`),
+      wrap(idxLabels(trainLabels.slice(10))),
+    );
   }
 
   it("finds the four standard gzipped files and names the splits after the directory", async () => {

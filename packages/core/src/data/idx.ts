@@ -100,7 +100,10 @@ export function parseIdxImages(bytes: Uint8Array, file: string): IdxImages {
   const rows = headerField(bytes, 8);
   const columns = headerField(bytes, 12);
   if (rows === 0 || columns === 0) {
-    throw new CarveError("INVALID_DATA", `${file}: the header declares ${rows}×${columns} images; expected both > 0`);
+    throw new CarveError(
+      "INVALID_DATA",
+      `${file}: the header declares ${rows}×${columns} images; expected both > 0`,
+    );
   }
   const needed = count * rows * columns;
   checkBodyLength(bytes, file, 16, `${count} images of ${rows}×${columns}`, needed);
@@ -243,7 +246,10 @@ export async function loadIdxDirectory(
     options.classNames ?? (folder.toLowerCase().includes("fashion") ? FASHION_MNIST_CLASSES : DIGIT_CLASSES);
   const report = progressReporter("loading IDX files", 2, control.onProgress);
   throwIfAborted(control.signal, `loading ${dir}`);
-  const train = await loadIdxPair(files.trainImages, files.trainLabels, { name: `${name}/train`, classNames });
+  const train = await loadIdxPair(files.trainImages, files.trainLabels, {
+    name: `${name}/train`,
+    classNames,
+  });
   report(1);
   throwIfAborted(control.signal, `loading ${dir}`);
   const test = await loadIdxPair(files.testImages, files.testLabels, { name: `${name}/test`, classNames });
