@@ -20,7 +20,7 @@ function classCounts(dataset: Dataset): number[] {
 
 /** Pixels of the first `count` images of a dataset, in dataset order. */
 function firstPixels(dataset: Dataset, count: number): Float32Array {
-  const batch = dataset.batches({ batchSize: count }).next().value!;
+  const batch = dataset.batches({ batchSize: count })[Symbol.iterator]().next().value!;
   const values = batch.images.dataSync() as Float32Array;
   tf.dispose([batch.images, batch.labels]);
   return values;
