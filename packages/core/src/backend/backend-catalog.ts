@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import * as tf from "@tensorflow/tfjs-core";
 import type { BackendName } from "./backend-name.js";
-import { registerWasmGradientKernels } from "./wasm-kernels/register-wasm-gradient-kernels.js";
+import { registerWasmKernels } from "./wasm-kernels/register-wasm-kernels.js";
 
 /** What a backend reports about itself once tfjs has switched to it. */
 export interface BackendDetails {
@@ -80,7 +80,7 @@ function wasmCandidate(): BackendCandidate {
     load: async () => {
       const wasm = await import("@tensorflow/tfjs-backend-wasm");
       threadsCount = wasm.getThreadsCount;
-      registerWasmGradientKernels();
+      registerWasmKernels();
     },
     describe: async () => {
       const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;

@@ -6,4 +6,4 @@ export { BACKEND_NAMES, parseBackendName, type BackendChoice, type BackendName }
 export type { BackendDetails } from "./backend-catalog.js";
 export type { BackendStatus } from "./probe-backend.js";
 export { initBackend, listBackends, type BackendInfo, type InitBackendOptions } from "./select-backend.js";
-export { registerWasmGradientKernels } from "./wasm-kernels/register-wasm-gradient-kernels.js";
+export { registerWasmKernels, type WasmKernelChanges } from "./wasm-kernels/register-wasm-kernels.js";

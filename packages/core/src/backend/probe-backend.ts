@@ -63,5 +63,7 @@ export function createProbeCache(): (candidate: BackendCandidate) => Promise<Pro
 }
 
 export function toBackendStatus(name: BackendName, probe: ProbeResult): BackendStatus {
-  return probe.kind === "loaded" ? { name, available: true } : { name, available: false, reason: probe.reason };
+  return probe.kind === "loaded"
+    ? { name, available: true }
+    : { name, available: false, reason: probe.reason };
 }

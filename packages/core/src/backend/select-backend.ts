@@ -153,8 +153,8 @@ function selector(): BackendSelector {
  * same `BackendInfo` without reloading anything.
  *
  * Side effects on the process-wide tfjs engine: sets the `PROD` flag (silences tfjs's console advice), registers
- * the backend packages it loads, and on wasm registers the gradient kernels tfjs lacks there
- * (see {@link registerWasmGradientKernels}).
+ * the backend packages it loads, and on wasm adds the gradient kernels tfjs lacks there and wraps its strided
+ * "same" convolutions, which are wrong in tfjs-backend-wasm 4.22 (see {@link registerWasmKernels}).
  */
 export function initBackend(options?: InitBackendOptions): Promise<BackendInfo> {
   return selector().initBackend(options);

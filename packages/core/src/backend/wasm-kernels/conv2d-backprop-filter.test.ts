@@ -48,13 +48,25 @@ function randomCase(seed: number, stride: 1 | 2, pad: "same" | "valid", inChanne
 function convGradients(c: ConvCase, seed: number): () => tf.Tensor[] {
   const xShape: [number, number, number, number] = [c.batch, c.height, c.width, c.inChannels];
   const wShape: [number, number, number, number] = [...c.kernel, c.inChannels, c.outChannels];
-  const xValues = randomValues(xShape.reduce((a, b) => a * b), seed);
-  const wValues = randomValues(wShape.reduce((a, b) => a * b), seed + 1);
+  const xValues = randomValues(
+    xShape.reduce((a, b) => a * b),
+    seed,
+  );
+  const wValues = randomValues(
+    wShape.reduce((a, b) => a * b),
+    seed + 1,
+  );
   return () => {
     const x = tf.tensor4d(xValues, xShape);
     const w = tf.tensor4d(wValues, wShape);
     const outShape = tf.conv2d(x, w, c.stride, c.pad).shape;
-    const r = tf.tensor(randomValues(outShape.reduce((a, b) => a * b), seed + 2), outShape);
+    const r = tf.tensor(
+      randomValues(
+        outShape.reduce((a, b) => a * b),
+        seed + 2,
+      ),
+      outShape,
+    );
     const loss = (xs: tf.Tensor, ws: tf.Tensor) =>
       tf.sum(tf.mul(tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, c.stride, c.pad), r));
     return tf.grads(loss)([x, w]);
@@ -84,7 +96,17 @@ describe("Conv2DBackpropFilter on wasm", () => {
   );
 
   it.each([
-    ["explicit pads", [[0, 0], [2, 0], [1, 3], [0, 0]] as tf.backend_util.ExplicitPadding, 2, undefined],
+    [
+      "explicit pads",
+      [
+        [0, 0],
+        [2, 0],
+        [1, 3],
+        [0, 0],
+      ] as tf.backend_util.ExplicitPadding,
+      2,
+      undefined,
+    ],
     ["a numeric pad rounded down", 1, 2, "floor" as const],
     ["a numeric pad rounded up", 1, 2, "ceil" as const],
   ])("matches the cpu kernel called directly with %s", async (_label, pad, stride, dimRoundingMode) => {
@@ -92,18 +114,19 @@ describe("Conv2DBackpropFilter on wasm", () => {
     const filterShape: [number, number, number, number] = [3, 2, 3, 4];
     const run = () => {
       const x = tf.tensor4d(randomValues(2 * 7 * 8 * 3, 7), xShape as [number, number, number, number]);
-      const info = tf.backend_util.computeConv2DInfo(
-        x.shape,
-        filterShape,
-        stride,
-        1,
-        pad,
-        dimRoundingMode,
-      );
+      const info = tf.backend_util.computeConv2DInfo(x.shape, filterShape, stride, 1, pad, dimRoundingMode);
       const dyShape = [2, info.outHeight, info.outWidth, 4];
-      const dy = tf.tensor(randomValues(dyShape.reduce((a, b) => a * b), 8), dyShape);
+      const dy = tf.tensor(
+        randomValues(
+          dyShape.reduce((a, b) => a * b),
+          8,
+        ),
+        dyShape,
+      );
       const attrs = { strides: stride, pad, dataFormat: "NHWC", dimRoundingMode, filterShape };
-      return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      return tf
+        .engine()
+        .runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     };
     const [cpu] = await valuesOn("cpu", run);
     const [wasm] = await valuesOn("wasm", run);
@@ -116,7 +139,9 @@ describe("Conv2DBackpropFilter on wasm", () => {
       const x = tf.tensor4d(randomValues(2 * 2 * 6 * 5, 11), [2, 2, 6, 5]);
       const dy = tf.tensor4d(randomValues(2 * 3 * 3 * 3, 12), [2, 3, 3, 3]);
       const attrs = { strides: 2, pad: "same", dataFormat: "NCHW", filterShape };
-      return tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      return tf
+        .engine()
+        .runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     };
     const [cpu] = await valuesOn("cpu", run);
     const [wasm] = await valuesOn("wasm", run);
@@ -156,7 +181,9 @@ describe("Conv2DBackpropFilter on wasm", () => {
     // IS_TEST makes the engine compare the backend's data ids before and after each kernel and throw on a leak.
     tf.env().set("IS_TEST", true);
     try {
-      const dW = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const dW = tf
+        .engine()
+        .runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
       expect(dW.shape).toEqual([3, 3, 3, 4]);
       expect(tf.memory().numTensors).toBe(tensorsBefore + 1);
       dW.dispose();

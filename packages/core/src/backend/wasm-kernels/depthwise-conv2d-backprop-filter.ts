@@ -49,7 +49,12 @@ export function depthwiseConv2dBackpropFilter(
   const rows = (info.outHeight - 1) * info.strideHeight + effectiveHeight;
   const cols = (info.outWidth - 1) * info.strideWidth + effectiveWidth;
   const window = shiftSpatial(x, info.padInfo.top, rows, info.padInfo.left, cols);
-  const image = tf.reshape<tf.Rank.R4>(tf.transpose(window, [1, 2, 0, 3]), [1, rows, cols, batch * inChannels]);
+  const image = tf.reshape<tf.Rank.R4>(tf.transpose(window, [1, 2, 0, 3]), [
+    1,
+    rows,
+    cols,
+    batch * inChannels,
+  ]);
   const gradientAsFilter = tf.reshape<tf.Rank.R4>(tf.transpose(dy, [1, 2, 0, 3]), [
     info.outHeight,
     info.outWidth,
@@ -66,7 +71,12 @@ export function depthwiseConv2dBackpropFilter(
   );
   const dW = tf.reshape<tf.Rank.R4>(summed, [effectiveHeight, effectiveWidth, inChannels, multiplier]);
   if (info.dilationHeight === 1 && info.dilationWidth === 1) return dW;
-  return tf.stridedSlice(dW, [0, 0, 0, 0], dW.shape, [info.dilationHeight, info.dilationWidth, 1, 1]) as tf.Tensor4D;
+  return tf.stridedSlice(dW, [0, 0, 0, 0], dW.shape, [
+    info.dilationHeight,
+    info.dilationWidth,
+    1,
+    1,
+  ]) as tf.Tensor4D;
 }
 
 export const depthwiseConv2dBackpropFilterConfig: tf.KernelConfig = {

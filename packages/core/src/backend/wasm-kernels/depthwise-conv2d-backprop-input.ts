@@ -53,7 +53,12 @@ export function depthwiseConv2dBackpropInput(
     effectiveWidth - 1 - info.padInfo.left,
     width + effectiveWidth - 1,
   );
-  const flipped = tf.reshape<tf.Rank.R4>(tf.reverse(filter, [0, 1]), [filterHeight, filterWidth, inChannels * multiplier, 1]);
+  const flipped = tf.reshape<tf.Rank.R4>(tf.reverse(filter, [0, 1]), [
+    filterHeight,
+    filterWidth,
+    inChannels * multiplier,
+    1,
+  ]);
   const perChannel = tf.depthwiseConv2d(window, flipped, 1, "valid", "NHWC", [
     info.dilationHeight,
     info.dilationWidth,

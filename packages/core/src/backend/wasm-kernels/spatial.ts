@@ -6,7 +6,13 @@ import * as tf from "@tensorflow/tfjs-core";
  * and `width`). Negative offsets crop. This is "pad, then crop what the stride never reaches" in one step,
  * which the gradient kernels need when `(size + pads - effective kernel)` is not a multiple of the stride.
  */
-export function shiftSpatial(x: tf.Tensor4D, top: number, height: number, left: number, width: number): tf.Tensor4D {
+export function shiftSpatial(
+  x: tf.Tensor4D,
+  top: number,
+  height: number,
+  left: number,
+  width: number,
+): tf.Tensor4D {
   const [, rows, cols] = x.shape;
   const padTop = Math.max(0, top);
   const padLeft = Math.max(0, left);
@@ -51,5 +57,9 @@ export function insertZeros(x: tf.Tensor4D, strideH: number, strideW: number): t
     [0, 0],
   ]);
   const spread = tf.reshape<tf.Rank.R4>(heightened, [batch, rows * strideH, cols * strideW, channels]);
-  return tf.slice(spread, [0, 0, 0, 0], [batch, (rows - 1) * strideH + 1, (cols - 1) * strideW + 1, channels]);
+  return tf.slice(
+    spread,
+    [0, 0, 0, 0],
+    [batch, (rows - 1) * strideH + 1, (cols - 1) * strideW + 1, channels],
+  );
 }

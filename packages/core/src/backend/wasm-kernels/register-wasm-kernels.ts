@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { conv2dBackpropFilterConfig } from "./conv2d-backprop-filter.js";
 import { depthwiseConv2dBackpropFilterConfig } from "./depthwise-conv2d-backprop-filter.js";
 import { depthwiseConv2dBackpropInputConfig } from "./depthwise-conv2d-backprop-input.js";
+import { wrapWasmSamePaddingKernels } from "./explicit-same-padding.js";
 
 /**
  * Gradient kernels tfjs-backend-wasm 4.22 lacks. Compared with the cpu backend's kernel list, wasm is missing
@@ -19,19 +20,27 @@ const WASM_GRADIENT_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseConv2dBackpropInputConfig,
 ];
 
+/** What {@link registerWasmKernels} changed in tfjs's kernel registry. */
+export interface WasmKernelChanges {
+  /** Kernels wasm did not have, now composed from kernels it has. */
+  added: string[];
+  /** wasm's own convolution kernels, now wrapped to pass "same" padding explicitly. */
+  wrapped: string[];
+}
+
 /**
- * Registers Carve's gradient kernels for the wasm backend, each only if the backend has none of that name, so
- * a later tfjs-backend-wasm that ships its own wins. Idempotent. `initBackend` calls it when it loads wasm;
- * call it yourself only if you switch tfjs to wasm without `initBackend`.
- *
- * @returns the kernel names registered by this call (empty when they already were).
+ * Makes the wasm backend fit for training and correct for strided "same" convolutions: adds the gradient
+ * kernels it lacks (each only if wasm has none of that name, so a later tfjs-backend-wasm that ships its own
+ * wins) and wraps its convolution kernels (see explicit-same-padding.ts). Idempotent: a second call changes
+ * nothing. `initBackend` calls it when it loads wasm; call it yourself only if you switch tfjs to wasm without
+ * `initBackend` (after importing `@tensorflow/tfjs-backend-wasm`).
  */
-export function registerWasmGradientKernels(): string[] {
-  const registered: string[] = [];
+export function registerWasmKernels(): WasmKernelChanges {
+  const added: string[] = [];
   for (const config of WASM_GRADIENT_KERNELS) {
     if (tf.getKernel(config.kernelName, config.backendName) !== undefined) continue;
     tf.registerKernel(config);
-    registered.push(config.kernelName);
+    added.push(config.kernelName);
   }
-  return registered;
+  return { added, wrapped: wrapWasmSamePaddingKernels() };
 }
