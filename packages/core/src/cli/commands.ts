@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 
+import type { LayersModel } from "@tensorflow/tfjs-layers";
+
 import { type BackendInfo, initBackend, listBackends, parseBackendName } from "../backend/index.js";
-import type { Dataset } from "../data/dataset.js";
+import type { Dataset, ImageShape } from "../data/dataset.js";
 import { loadDataset } from "../data/index.js";
 import { DEMO_MODEL_NAMES, demoModelDir, demoModelSpec, isDemoModelName } from "../demo/demo-models.js";
 import { trainDemoModel } from "../demo/train-demo.js";
@@ -56,14 +58,20 @@ function positiveInt(value: string | undefined, name: string, fallback: number):
   return n;
 }
 
-async function openSplit(spec: string, split: string): Promise<Dataset> {
-  const splits = await loadDataset(spec);
+/** `imageShape` is the model's input, to which a folder of images is resized. */
+async function openSplit(spec: string, split: string, imageShape?: ImageShape): Promise<Dataset> {
+  const splits = await loadDataset(spec, { imageShape });
   const chosen = split === "train" ? splits.train : split === "test" ? splits.test : split === "validation" ? splits.validation : undefined;
   if (!chosen) {
     const available = ["train", "test", ...(splits.validation ? ["validation"] : [])].join(", ");
     throw new CarveError("INVALID_ARGUMENT", `dataset "${spec}" has no split "${split}" (available: ${available})`);
   }
   return chosen;
+}
+
+function modelImageShape(model: LayersModel): ImageShape | undefined {
+  const [, h, w, c] = model.inputs[0]!.shape;
+  return h && w && c ? [h, w, c] : undefined;
 }
 
 async function withProgress<T>(run: (bar: ProgressBar) => Promise<T>): Promise<T> {
@@ -99,8 +107,9 @@ async function evaluateCommand(context: CommandContext, modelArg: string | undef
   }
   const split = context.options.split ?? "test";
   const batchSize = positiveInt(context.options["batch-size"], "batch-size", 256);
-  const [model, dataset] = await Promise.all([loadModel(path), openSplit(dataSpec, split)]);
+  const model = await loadModel(path);
   try {
+    const dataset = await openSplit(dataSpec, split, modelImageShape(model));
     const summary = describeModel(model);
     const result = await withProgress((bar) =>
       evaluate(model, dataset, { batchSize }, { signal: context.signal, onProgress: bar.update }),

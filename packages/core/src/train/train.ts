@@ -79,28 +79,26 @@ export async function trainModel(
       for (const batch of dataset.batches({ batchSize, shuffleSeed: options.seed + epoch })) {
         try {
           throwIfAborted(control.signal, "training");
-          const [loss, hits] = tf.tidy(() => {
-            let output: tf.Tensor2D | undefined;
-            const cost = optimizer.minimize(
-              () => {
-                output = model.apply(batch.images, { training: true }) as tf.Tensor2D;
-                const oneHot = tf.oneHot(batch.labels, output.shape[1]);
-                return (
-                  probabilities
-                    ? tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(tf.clipByValue(output, 1e-7, 1))), 1)))
-                    : tf.losses.softmaxCrossEntropy(oneHot, output)
-                ) as tf.Scalar;
-              },
-              true,
-              variables,
-            )!;
-            const matches = tf.sum(tf.cast(tf.equal(tf.argMax(output!, 1), batch.labels), "int32"));
-            return [cost, matches];
-          });
+          // Accuracy is counted inside the loss function: tensors made there are disposed when minimize returns.
+          let hits: tf.Tensor | undefined;
+          const loss = optimizer.minimize(
+            () => {
+              const output = model.apply(batch.images, { training: true }) as tf.Tensor2D;
+              hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(output, 1), batch.labels), "int32")));
+              const oneHot = tf.oneHot(batch.labels, output.shape[1]);
+              return (
+                probabilities
+                  ? tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(tf.clipByValue(output, 1e-7, 1))), 1)))
+                  : tf.losses.softmaxCrossEntropy(oneHot, output)
+              ) as tf.Scalar;
+            },
+            true,
+            variables,
+          )!;
           lossSum += (await loss.data())[0]! * batch.indices.length;
-          correct += (await hits.data())[0]!;
+          correct += (await hits!.data())[0]!;
           loss.dispose();
-          hits.dispose();
+          hits!.dispose();
         } finally {
           batch.images.dispose();
           batch.labels.dispose();
