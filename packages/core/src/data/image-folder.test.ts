@@ -125,6 +125,13 @@ describe("decodeImage", () => {
     const jpeg = decodeImage(jpegBytes(8, 8, solid(200, 100, 50)), "b.png");
     expect(jpeg.width).toBe(8);
     expect(Math.abs(jpeg.rgba[0]! - 200)).toBeLessThanOrEqual(3);
+    const deep = new Uint16Array([65535, 32768, 0, 65535]);
+    const png16 = PNG.sync.write({ width: 1, height: 1, data: Buffer.from(deep.buffer) } as PNG, {
+      bitDepth: 16,
+      inputHasAlpha: true,
+      colorType: 6,
+    });
+    expect([...decodeImage(png16, "deep.png").rgba]).toEqual([255, 128, 0, 255]); // 16-bit scaled to 8-bit
     expect(() => decodeImage(new Uint8Array([0x47, 0x49, 0x46, 0x38]), "c.png")).toThrow(
       /c\.png: corrupt or unsupported image: not a PNG .* starts with bytes 47 49 46 38/,
     );
