@@ -15,17 +15,21 @@ export function randomInt(rng: () => number, low: number, high: number): number 
 
 /**
  * Switches tfjs to `backend`, runs `compute` in a tidy and returns its outputs as plain arrays, so the same
- * computation can be compared across backends without tensors crossing between them.
+ * computation can be compared across backends without tensors crossing between them. Throws if `compute` left
+ * tensors behind, so every comparison is also a leak check.
  */
 export async function valuesOn(
   backend: "cpu" | "wasm",
   compute: () => tf.Tensor | tf.Tensor[],
 ): Promise<Float32Array[]> {
   await initBackend({ backend });
+  const tensorsBefore = tf.memory().numTensors;
   const outputs = tf.tidy(compute);
   const list = Array.isArray(outputs) ? outputs : [outputs];
   const values = await Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
   tf.dispose(list);
+  const leaked = tf.memory().numTensors - tensorsBefore;
+  if (leaked !== 0) throw new Error(`valuesOn(${backend}): the computation left ${leaked} tensor(s) behind`);
   return values;
 }
 
