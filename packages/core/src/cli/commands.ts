@@ -43,7 +43,10 @@ async function startBackend(context: CommandContext): Promise<BackendInfo> {
 /** A demo name resolves to the shipped model unless a file or folder of that name exists. */
 function resolveModel(arg: string | undefined): { path: string; demo?: string } {
   if (arg === undefined) {
-    throw new CarveError("INVALID_ARGUMENT", `missing MODEL: give a model.json path or one of ${DEMO_MODEL_NAMES.join(", ")}`);
+    throw new CarveError(
+      "INVALID_ARGUMENT",
+      `missing MODEL: give a model.json path or one of ${DEMO_MODEL_NAMES.join(", ")}`,
+    );
   }
   if (!existsSync(arg) && isDemoModelName(arg)) return { path: demoModelDir(arg), demo: arg };
   return { path: arg };
@@ -61,10 +64,20 @@ function positiveInt(value: string | undefined, name: string, fallback: number):
 /** `imageShape` is the model's input, to which a folder of images is resized. */
 async function openSplit(spec: string, split: string, imageShape?: ImageShape): Promise<Dataset> {
   const splits = await loadDataset(spec, { imageShape });
-  const chosen = split === "train" ? splits.train : split === "test" ? splits.test : split === "validation" ? splits.validation : undefined;
+  const chosen =
+    split === "train"
+      ? splits.train
+      : split === "test"
+        ? splits.test
+        : split === "validation"
+          ? splits.validation
+          : undefined;
   if (!chosen) {
     const available = ["train", "test", ...(splits.validation ? ["validation"] : [])].join(", ");
-    throw new CarveError("INVALID_ARGUMENT", `dataset "${spec}" has no split "${split}" (available: ${available})`);
+    throw new CarveError(
+      "INVALID_ARGUMENT",
+      `dataset "${spec}" has no split "${split}" (available: ${available})`,
+    );
   }
   return chosen;
 }
@@ -90,7 +103,8 @@ const info: Command = {
     const model = await loadModel(path);
     try {
       const summary = describeModel(model);
-      if (context.json) context.out(JSON.stringify({ source: path, backend: backend.name, ...summary }, null, 2));
+      if (context.json)
+        context.out(JSON.stringify({ source: path, backend: backend.name, ...summary }, null, 2));
       else context.out(renderModelSummary(summary, path));
     } finally {
       model.dispose();
@@ -98,12 +112,19 @@ const info: Command = {
   },
 };
 
-async function evaluateCommand(context: CommandContext, modelArg: string | undefined, dataArg: string | undefined) {
+async function evaluateCommand(
+  context: CommandContext,
+  modelArg: string | undefined,
+  dataArg: string | undefined,
+) {
   const backend = await startBackend(context);
   const { path, demo } = resolveModel(modelArg);
   const dataSpec = dataArg ?? (demo ? demoModelSpec(demo).dataset : undefined);
   if (!dataSpec) {
-    throw new CarveError("INVALID_ARGUMENT", "missing DATA: give a dataset folder or a built-in dataset name");
+    throw new CarveError(
+      "INVALID_ARGUMENT",
+      "missing DATA: give a dataset folder or a built-in dataset name",
+    );
   }
   const split = context.options.split ?? "test";
   const batchSize = positiveInt(context.options["batch-size"], "batch-size", 256);
@@ -156,7 +177,10 @@ const trainDemo: Command = {
     }
     const names = target === "all" ? [...DEMO_MODEL_NAMES] : [demoModelSpec(target).name];
     if (names.length > 1 && context.options.out) {
-      throw new CarveError("INVALID_ARGUMENT", "--out takes one model; train them one at a time to choose folders");
+      throw new CarveError(
+        "INVALID_ARGUMENT",
+        "--out takes one model; train them one at a time to choose folders",
+      );
     }
     const backend = await startBackend(context);
     const epochs = context.options.epochs ? positiveInt(context.options.epochs, "epochs", 1) : undefined;
@@ -194,7 +218,9 @@ const backends: Command = {
     }
     for (const b of all) {
       const mark = b.name === active.name ? "*" : " ";
-      context.out(`${mark} ${b.name.padEnd(9)} ${b.available ? "available" : `absent${b.reason ? `: ${b.reason}` : ""}`}`);
+      context.out(
+        `${mark} ${b.name.padEnd(9)} ${b.available ? "available" : `absent${b.reason ? `: ${b.reason}` : ""}`}`,
+      );
     }
     context.out(`\nRunning on: ${active.description}`);
   },

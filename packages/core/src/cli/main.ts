@@ -65,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`carve: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")})\n`);
+    process.stderr.write(
+      `carve: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")})\n`,
+    );
     return 2;
   }
   const controller = new AbortController();

@@ -68,7 +68,10 @@ export class ArrayDataset implements Dataset {
 
   private stored(index: number): number {
     if (!Number.isInteger(index) || index < 0 || index >= this.size) {
-      throw new CarveError("INVALID_ARGUMENT", `${this.name}: image index ${index} outside 0..${this.size - 1}`);
+      throw new CarveError(
+        "INVALID_ARGUMENT",
+        `${this.name}: image index ${index} outside 0..${this.size - 1}`,
+      );
     }
     return this.view ? this.view[index]! : index;
   }
@@ -106,7 +109,8 @@ export class ArrayDataset implements Dataset {
         if (scale === 1) {
           values.set(this.pixels.subarray(from, from + this.imageSize), i * this.imageSize);
         } else {
-          for (let p = 0; p < this.imageSize; p++) values[i * this.imageSize + p] = this.pixels[from + p]! * scale;
+          for (let p = 0; p < this.imageSize; p++)
+            values[i * this.imageSize + p] = this.pixels[from + p]! * scale;
         }
       }
       yield {

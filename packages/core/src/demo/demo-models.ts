@@ -133,6 +133,9 @@ export async function readDemoModelCard(name: DemoModelName): Promise<DemoModelC
   try {
     return JSON.parse(await readFile(file, "utf8")) as DemoModelCard;
   } catch {
-    throw new CarveError("NOT_FOUND", `demo model "${name}" has no model card at ${file}; run: carve train-demo ${name}`);
+    throw new CarveError(
+      "NOT_FOUND",
+      `demo model "${name}" has no model card at ${file}; run: carve train-demo ${name}`,
+    );
   }
 }

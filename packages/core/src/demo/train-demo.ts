@@ -32,7 +32,8 @@ export interface TrainDemoResult {
 function architectureText(model: tfl.LayersModel): string {
   return describeModel(model)
     .layers.map((l) => {
-      const detail = l.filters !== null ? `(${l.filters}${l.kernelSize ? `, ${l.kernelSize.join("×")}` : ""})` : "";
+      const detail =
+        l.filters !== null ? `(${l.filters}${l.kernelSize ? `, ${l.kernelSize.join("×")}` : ""})` : "";
       return `${l.className}${detail}`;
     })
     .join(" → ");
@@ -57,7 +58,13 @@ export async function trainDemoModel(
     const history = await trainModel(
       model,
       splits.train,
-      { epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, optimizer: spec.optimizer, seed: spec.seed },
+      {
+        epochs,
+        batchSize: spec.batchSize,
+        learningRate: spec.learningRate,
+        optimizer: spec.optimizer,
+        seed: spec.seed,
+      },
       control,
     );
     const trainSeconds = (performance.now() - started) / 1000;
@@ -135,7 +142,9 @@ function renderCard(
     "",
     "| epoch | loss | accuracy | seconds |",
     "|---|---|---|---|",
-    ...history.map((h) => `| ${h.epoch} | ${h.loss.toFixed(4)} | ${pct(h.accuracy)} | ${h.seconds.toFixed(1)} |`),
+    ...history.map(
+      (h) => `| ${h.epoch} | ${h.loss.toFixed(4)} | ${pct(h.accuracy)} | ${h.seconds.toFixed(1)} |`,
+    ),
     "",
     "## Test accuracy per class",
     "",

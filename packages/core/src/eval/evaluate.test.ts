@@ -112,7 +112,9 @@ describe("evaluate", () => {
       pixels: new Float32Array(6),
       labels: new Int32Array([0]),
     });
-    await expect(evaluate(model, wrong)).rejects.toThrow(/expects images of shape \[2, 2, 1\] but dataset "wide" has \[2, 3, 1\]/);
+    await expect(evaluate(model, wrong)).rejects.toThrow(
+      /expects images of shape \[2, 2, 1\] but dataset "wide" has \[2, 3, 1\]/,
+    );
     const twoClasses = new ArrayDataset({
       name: "two",
       imageShape: [2, 2, 1],
@@ -120,7 +122,9 @@ describe("evaluate", () => {
       pixels: new Float32Array(4),
       labels: new Int32Array([0]),
     });
-    await expect(evaluate(model, twoClasses)).rejects.toThrow(/has 3 outputs but dataset "two" has 2 classes/);
+    await expect(evaluate(model, twoClasses)).rejects.toThrow(
+      /has 3 outputs but dataset "two" has 2 classes/,
+    );
     model.dispose();
   });
 });

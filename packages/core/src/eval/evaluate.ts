@@ -33,9 +33,7 @@ export async function classifyBatch(
 ): Promise<BatchOutcome> {
   const [predicted, loss] = tf.tidy(() => {
     const output = predict(images) as tf.Tensor2D;
-    const logProbs = probabilities
-      ? tf.log(tf.clipByValue(output, EPSILON, 1))
-      : tf.logSoftmax(output);
+    const logProbs = probabilities ? tf.log(tf.clipByValue(output, EPSILON, 1)) : tf.logSoftmax(output);
     const picked = tf.sum(tf.mul(logProbs, tf.oneHot(labels, output.shape[1])), 1);
     return [tf.argMax(output, 1), tf.neg(picked)];
   });

@@ -76,9 +76,11 @@ export function describeModel(model: tfl.LayersModel): ModelSummary {
     const inShape =
       className === "InputLayer"
         ? outShape
-        : firstShape((layer.input as tfl.SymbolicTensor | tfl.SymbolicTensor[]) instanceof Array
-            ? (layer.input as tfl.SymbolicTensor[]).map((t) => t.shape as Shape)
-            : ((layer.input as tfl.SymbolicTensor).shape as Shape));
+        : firstShape(
+            (layer.input as tfl.SymbolicTensor | tfl.SymbolicTensor[]) instanceof Array
+              ? (layer.input as tfl.SymbolicTensor[]).map((t) => t.shape as Shape)
+              : ((layer.input as tfl.SymbolicTensor).shape as Shape),
+          );
     const isLinear = className === "Conv2D" || className === "DepthwiseConv2D" || className === "Dense";
     const outChannels = outShape[outShape.length - 1] ?? null;
     layers.push({

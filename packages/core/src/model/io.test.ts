@@ -68,7 +68,9 @@ describe("saveModel / loadModel", () => {
     await truncate(path.join(dir, "weights.bin"), 100);
     await expect(loadModel(dir)).rejects.toMatchObject({
       code: "INVALID_MODEL",
-      message: expect.stringMatching(/model\.json: weight shards hold 100 bytes but the manifest describes \d+/),
+      message: expect.stringMatching(
+        /model\.json: weight shards hold 100 bytes but the manifest describes \d+/,
+      ),
     });
     model.dispose();
   });

@@ -46,7 +46,12 @@ function parseModelJson(source: string | object, label: string): ModelJsonShape 
     }
   }
   const json = parsed as Partial<ModelJsonShape> | null;
-  if (!json || typeof json !== "object" || typeof json.modelTopology !== "object" || json.modelTopology === null) {
+  if (
+    !json ||
+    typeof json !== "object" ||
+    typeof json.modelTopology !== "object" ||
+    json.modelTopology === null
+  ) {
     throw new CarveError(
       "INVALID_MODEL",
       `${label} has no "modelTopology": expected a TensorFlow.js layers model (model.json written by ` +
@@ -149,7 +154,10 @@ export async function loadModel(modelPath: string): Promise<tfl.LayersModel> {
     try {
       shards.set(name, await readFile(shardPath));
     } catch {
-      throw new CarveError("INVALID_MODEL", `${file}: weight shard ${name} is missing (looked for ${shardPath})`);
+      throw new CarveError(
+        "INVALID_MODEL",
+        `${file}: weight shard ${name} is missing (looked for ${shardPath})`,
+      );
     }
   }
   const { weightSpecs, weightData } = assembleWeights(json, (name) => shards.get(name)!, file);
@@ -189,7 +197,8 @@ export async function serializeModel(
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weightData = artifacts.weightData;
-      const buffer = weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(weightData);
+      const buffer =
+        weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(weightData);
       const json: ModelJsonShape = {
         format: "layers-model",
         generatedBy: artifacts.generatedBy,

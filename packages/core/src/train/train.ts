@@ -45,7 +45,10 @@ function createOptimizer(name: OptimizerName, learningRate: number | undefined):
     case "momentum":
       return tf.train.momentum(learningRate ?? 1e-2, 0.9);
     default:
-      throw new CarveError("INVALID_ARGUMENT", `unknown optimizer "${name as string}" (use adam, sgd or momentum)`);
+      throw new CarveError(
+        "INVALID_ARGUMENT",
+        `unknown optimizer "${name as string}" (use adam, sgd or momentum)`,
+      );
   }
 }
 
@@ -146,35 +149,38 @@ export async function recalibrateBatchNorm(
     const channels = inputShape.at(-1)!;
     // Statistics are per channel over batch and spatial positions, as BatchNormalization normalizes.
     const positions = inputShape.slice(1, -1).reduce<number>((a, d) => a * (d ?? 1), 1);
-    let sum = tf.zeros([channels]);
-    let sumSquares = tf.zeros([channels]);
+    // Per-batch moments merged with Chan et al.'s parallel update in float64: a single float32
+    // E[x²] − E[x]² loses most digits to cancellation when the mean is large against the spread.
+    const mean = new Float64Array(channels);
+    const m2 = new Float64Array(channels);
     let n = 0;
     for (const batch of sample.batches({ batchSize: options.batchSize ?? 256 })) {
-      const [s, ss] = tf.tidy(() => {
-        const x = probe.predict(batch.images) as tf.Tensor;
-        const flat = tf.reshape(x, [-1, channels]);
-        return [tf.add(sum, tf.sum(flat, 0)), tf.add(sumSquares, tf.sum(tf.square(flat), 0))];
+      const [batchMean, batchM2] = tf.tidy(() => {
+        const flat = tf.reshape(probe.predict(batch.images) as tf.Tensor, [-1, channels]);
+        const m = tf.mean(flat, 0);
+        return [m, tf.sum(tf.square(tf.sub(flat, m)), 0)];
       });
-      n += batch.images.shape[0] * positions;
-      sum.dispose();
-      sumSquares.dispose();
-      sum = s;
-      sumSquares = ss;
+      const [bm, bm2] = [await batchMean.data(), await batchM2.data()];
+      batchMean.dispose();
+      batchM2.dispose();
       batch.images.dispose();
       batch.labels.dispose();
+      const nb = batch.indices.length * positions;
+      const total = n + nb;
+      for (let c = 0; c < channels; c++) {
+        const delta = bm[c]! - mean[c]!;
+        mean[c] = mean[c]! + (delta * nb) / total;
+        m2[c] = m2[c]! + bm2[c]! + (delta * delta * n * nb) / total;
+      }
+      n = total;
     }
-    const [mean, variance] = tf.tidy(() => {
-      const m = tf.div(sum, n);
-      return [m, tf.relu(tf.sub(tf.div(sumSquares, n), tf.square(m)))];
-    });
-    sum.dispose();
-    sumSquares.dispose();
+    const meanTensor = tf.tensor1d(Float32Array.from(mean));
+    const varianceTensor = tf.tensor1d(Float32Array.from(m2, (v) => v / n));
     // BatchNormalization weights are [gamma?, beta?, movingMean, movingVariance]: the last two.
     const weights = layer.getWeights();
-    const updated = [...weights.slice(0, weights.length - 2), mean, variance];
-    layer.setWeights(updated);
-    mean.dispose();
-    variance.dispose();
+    layer.setWeights([...weights.slice(0, weights.length - 2), meanTensor, varianceTensor]);
+    meanTensor.dispose();
+    varianceTensor.dispose();
   }
   return layers.length;
 }
