@@ -1,6 +1,6 @@
-import "@tensorflow/tfjs-backend-cpu";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { initBackend } from "../backend/index.js";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { ArrayDataset } from "../data/array-dataset.js";
@@ -8,7 +8,7 @@ import { CarveError } from "../errors.js";
 import { evaluate } from "./evaluate.js";
 
 beforeAll(async () => {
-  await tf.setBackend("cpu");
+  await initBackend({ backend: "cpu" });
 });
 
 /**

@@ -1,13 +1,12 @@
-import "@tensorflow/tfjs-backend-cpu";
-import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { initBackend } from "../backend/index.js";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { buildMnistCnn } from "./demo-architectures.js";
 import { describeModel } from "./describe.js";
 
 beforeAll(async () => {
-  await tf.setBackend("cpu");
+  await initBackend({ backend: "cpu" });
 });
 
 describe("describeModel", () => {

@@ -1,4 +1,3 @@
-import "@tensorflow/tfjs-backend-cpu";
 import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,12 +6,13 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
+import { initBackend } from "../backend/index.js";
 import { buildFashionCnn, buildMnistCnn } from "./demo-architectures.js";
 import { loadModel, loadModelFromUpload, saveModel } from "./io.js";
 
 let dir: string;
 beforeAll(async () => {
-  await tf.setBackend("cpu");
+  await initBackend({ backend: "cpu" });
 });
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "carve-io-"));
