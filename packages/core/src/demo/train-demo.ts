@@ -105,7 +105,8 @@ export async function trainDemoModel(
       trainedAt: new Date().toISOString().slice(0, 10),
     };
     await writeFile(path.join(outDir, "card.json"), `${JSON.stringify(card, null, 2)}\n`);
-    await writeFile(path.join(outDir, "README.md"), renderCard(card, history, test.perClass));
+    const hasBatchNorm = summary.layers.some((l) => l.className === "BatchNormalization");
+    await writeFile(path.join(outDir, "README.md"), renderCard(card, history, test.perClass, hasBatchNorm));
     return { card, history, outDir };
   } finally {
     model.dispose();
@@ -116,6 +117,7 @@ function renderCard(
   card: DemoModelCard,
   history: EpochRecord[],
   perClass: Array<{ className: string; accuracy: number; count: number }>,
+  hasBatchNorm: boolean,
 ): string {
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   return [
@@ -130,7 +132,7 @@ function renderCard(
     `| Architecture | ${card.architecture} |`,
     `| Data | \`${card.dataset.name}\`: ${card.dataset.train} training and ${card.dataset.test} test images, ${card.dataset.classes.length} classes |`,
     `| Seed | ${card.seed} |`,
-    `| Training | ${card.epochs} epochs, batch ${card.batchSize}, ${card.optimizer} lr ${card.learningRate}, BatchNorm statistics recomputed on training data |`,
+    `| Training | ${card.epochs} epochs, batch ${card.batchSize}, ${card.optimizer} lr ${card.learningRate}${hasBatchNorm ? ", BatchNorm statistics recomputed on training data" : ""} |`,
     `| Backend | ${card.backend} (${card.trainSeconds} s) |`,
     `| Parameters | ${card.params.toLocaleString("en")} |`,
     `| FLOPs / image | ${card.flops.toLocaleString("en")} |`,
