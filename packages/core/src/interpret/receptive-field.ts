@@ -18,7 +18,11 @@ import { findLayer } from "./model-layers.js";
 /** Receptive field of a layer's output positions in input pixels; `[rows, columns]` pairs throughout. */
 export interface ReceptiveField {
   layerName: string;
-  /** Input pixels that one output position depends on, padding included (a field may reach past the border). */
+  /**
+   * Rows and columns of the smallest box holding every input pixel one output position depends on, padding
+   * included (a field may reach past the border). A box, not the exact set: dilation and merges of unequal
+   * kernels can leave pixels inside it that do not count.
+   */
   size: [number, number];
   /** Input pixels between the fields of neighbouring output positions. */
   stride: [number, number];
