@@ -3,6 +3,7 @@
  * scores and the overlap of the k filters each would prune first. Pure functions over numbers.
  */
 import { CarveError } from "../errors.js";
+import type { GroupScores } from "./criterion.js";
 
 function checkSameLength(what: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
   if (a.length !== b.length) {
@@ -92,4 +93,55 @@ export function topKOverlap(a: ArrayLike<number>, b: ArrayLike<number>, k: numbe
   let shared = 0;
   for (const index of leastImportant(b, k)) if (fromA.has(index)) shared++;
   return shared / k;
+}
+
+/** How two criteria agree on one group. */
+export interface RankAgreement {
+  groupId: string;
+  /** Filters compared (the group's remaining filters). */
+  filters: number;
+  /** Spearman's rho of the two criteria's scores, average ranks for ties. */
+  spearman: number;
+  k: number;
+  /** Shared fraction of the k filters each would prune first (by `rank`, so CAR's tie-break counts). */
+  topKOverlap: number;
+}
+
+/**
+ * Compares two criteria's scores of the same group (two `GroupScores` from `scoreFilters` with the same base
+ * removal). `k` defaults to a quarter of the filters, at least 1.
+ */
+export function compareRankings(a: GroupScores, b: GroupScores, k?: number): RankAgreement {
+  if (a.groupId !== b.groupId) {
+    throw new CarveError(
+      "INVALID_ARGUMENT",
+      `compareRankings: scores of the same group are needed, got "${a.groupId}" and "${b.groupId}"`,
+    );
+  }
+  const byFilter = new Map(b.filters.map((s) => [s.filter, s]));
+  const sameFilters = a.filters.length === b.filters.length && a.filters.every((s) => byFilter.has(s.filter));
+  if (!sameFilters) {
+    throw new CarveError(
+      "INVALID_ARGUMENT",
+      `compareRankings: "${a.groupId}" was scored on different filters (${a.filters.length} vs ` +
+        `${b.filters.length}); score both criteria with the same base removal`,
+    );
+  }
+  const n = a.filters.length;
+  const cut = k ?? Math.max(1, Math.floor(n / 4));
+  const matched = a.filters.map((s) => byFilter.get(s.filter)!);
+  return {
+    groupId: a.groupId,
+    filters: n,
+    spearman: spearmanRho(
+      a.filters.map((s) => s.score),
+      matched.map((s) => s.score),
+    ),
+    k: cut,
+    topKOverlap: topKOverlap(
+      a.filters.map((s) => s.rank),
+      matched.map((s) => s.rank),
+      cut,
+    ),
+  };
 }
