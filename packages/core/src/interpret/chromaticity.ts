@@ -2,9 +2,9 @@
  * The colour character of first-layer filters, to test the paper's observation that CAR pruning of AlexNet
  * removes colour filters first (Abbasi-Asl & Yu 2021, sec. 4.2 and fig. 6).
  *
- * Definition. Let a filter's weights be W[y, x, c] for kernel position (y, x) and input channel c ∈ {R, G, B},
- * and w(y, x) ∈ ℝ³ the RGB weight vector of one position. Split each w orthogonally along the grey axis
- * u = (1, 1, 1)/√3:
+ * Definition. Let a filter's weights be W[y, x, c] for kernel position (y, x) and input channel
+ * c ∈ {R, G, B}, and w(y, x) ∈ ℝ³ the RGB weight vector of one position. Split each w orthogonally along the
+ * grey axis u = (1, 1, 1)/√3:
  *
  *     achromatic part  a(y, x) = (w · u) u = mean(w) · (1, 1, 1)
  *     chromatic part   r(y, x) = w − a = w − mean(w) · (1, 1, 1)
@@ -16,13 +16,13 @@
  * inputs). Because the split is orthogonal, ‖w‖² = ‖a‖² + ‖r‖² and the ratio is a fraction of the filter's
  * energy. An all-zero filter has no colour and gets 0.
  *
- * Why (1, 1, 1) and not luma weights (0.299, 0.587, 0.114): the question is what part of the filter responds
- * to colourless input. A grey input patch is g(y, x) · (1, 1, 1) in RGB whatever its perceived brightness, and
- * the filter's response to it is Σ g · (w · (1, 1, 1)), so exactly the grey-axis part a sees it and r is
- * exactly the part that responds only to differences between channels. Projecting on the normalised luma
- * vector instead would give a pure-grey filter a non-zero "chromatic" residual; the oblique split along
- * (1, 1, 1) with a zero-luma residual is not orthogonal, so its ratio can exceed 1. A consequence worth
- * knowing: a filter with weights ∝ luma, blind to isoluminant colour changes, has chromaticity ≈ 0.25.
+ * Why (1, 1, 1) and not luma weights (0.299, 0.587, 0.114): the question is what part of the filter
+ * responds to colourless input. A grey input patch is g(y, x) · (1, 1, 1) in RGB whatever its perceived
+ * brightness, and the filter's response to it is Σ g · (w · (1, 1, 1)): exactly the grey-axis part a sees
+ * it, and r is exactly the part that responds only to differences between channels. Projecting on the
+ * normalised luma vector instead would give a pure-grey filter a non-zero "chromatic" residual, and the
+ * oblique split along (1, 1, 1) with a zero-luma residual is not orthogonal, so its ratio can exceed 1.
+ * Worth knowing: a filter with weights ∝ luma (blind to isoluminant colour changes) has chromaticity ≈ 0.25.
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
 
@@ -68,7 +68,10 @@ export function kernelChromaticity(kernel: ConvKernel): Float64Array {
   return out;
 }
 
-/** Reads the Conv2D layer `layerName` (default: the model's first layer) and gives each filter's chromaticity. */
+/**
+ * Reads the Conv2D layer `layerName` (default: the model's first Conv2D) and gives each filter's
+ * chromaticity.
+ */
 export function layerChromaticity(model: tfl.LayersModel, layerName?: string): Float64Array {
   const name = layerName ?? model.layers.find((l) => l.getClassName() === "Conv2D")?.name;
   if (name === undefined) {

@@ -38,7 +38,8 @@ describe("filterDiversity", () => {
 
   it("does not chain: two filters each alike a middle one but not each other stay apart", () => {
     // cos(a, b) = cos(b, c) = 0.707, cos(a, c) = 0. Average linkage merges a and b (the first of the tied
-    // pairs), after which {a, b} is 0.354 alike c on average, below 0.5. Single linkage would merge all three.
+    // pairs), after which {a, b} is 0.354 alike c on average, below 0.5. Single linkage would merge all
+    // three.
     const result = filterDiversity([
       [1, 0],
       [1, 1],

@@ -49,8 +49,8 @@ export interface FilterImageOptions {
   /** See {@link FilterScaling}; default "symmetric". */
   scaling?: FilterScaling;
   /**
-   * Whose weights fix the scale: this filter alone (default "filter", every filter uses the full range) or all
-   * filters of the layer ("layer", so brightness compares across filters and weak filters look faint).
+   * Whose weights fix the scale: this filter alone (default "filter", every filter uses the full range) or
+   * all filters of the layer ("layer", so brightness compares across filters and weak filters look faint).
    */
   scaleAcross?: "filter" | "layer";
   /** Pixels between the channel tiles of "channels" mode; default 1. */
@@ -103,7 +103,7 @@ function rangeOf(values: Float32Array, into: Range = { min: Infinity, max: -Infi
   return into;
 }
 
-/** Maps a value to [0, 1] by the scaling rule; constant or all-zero scopes map to the scale's neutral point. */
+/** Maps a value to [0, 1] by the scaling rule; a constant or all-zero scope maps to the neutral point. */
 function scaler(range: Range, scaling: FilterScaling, mode: ConcreteMode): (v: number) => number {
   if (scaling === "minmax") {
     const span = range.max - range.min;
@@ -202,7 +202,7 @@ export interface FilterSheet {
 }
 
 export interface FilterSheetOptions extends FilterImageOptions {
-  /** Which filters, in which order; default all, in index order (pass the kept filters to show a pruned layer). */
+  /** Which filters, in which order; default all in index order. Pass the kept ones to show a pruned layer. */
   filters?: readonly number[];
   /** Tiles per row; default the smallest that makes a near-square grid (⌈√count⌉). */
   columns?: number;

@@ -4,13 +4,7 @@
  * filter matters for. Everything returns plain data (numbers, typed arrays, RGBA or PNG bytes); nothing is
  * written to disk.
  */
-export {
-  FILTER_LAYER_CLASSES,
-  filterLayerNames,
-  findLayer,
-  findLayerOfClass,
-  removalPointLayer,
-} from "./model-layers.js";
+export { FILTER_LAYER_CLASSES, filterLayerNames, findLayer, removalPointLayer } from "./model-layers.js";
 export {
   filterWeightVectors,
   filterWeights,

@@ -52,6 +52,16 @@ describe("removalPointLayer", () => {
     model.dispose();
   });
 
+  it("passes dropout (the identity at inference) but not a softmax over channels", () => {
+    const model = tfl.sequential();
+    model.add(tfl.layers.conv2d({ name: "c", inputShape: [8, 8, 1], filters: 2, kernelSize: 3 }));
+    model.add(tfl.layers.dropout({ name: "drop", rate: 0.5 }));
+    model.add(tfl.layers.activation({ name: "relu", activation: "relu" }));
+    model.add(tfl.layers.activation({ name: "softmax", activation: "softmax" }));
+    expect(removalPointLayer(model, "c").name).toBe("relu");
+    model.dispose();
+  });
+
   it("refuses a layer that has no filters", () => {
     expect(() => removalPointLayer(mnist, "pool1")).toThrow(
       /needs a Conv2D or DepthwiseConv2D or SeparableConv2D layer, but "pool1" is a MaxPooling2D/,

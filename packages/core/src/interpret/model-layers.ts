@@ -12,8 +12,9 @@ export const FILTER_LAYER_CLASSES: readonly string[] = ["Conv2D", "DepthwiseConv
 /**
  * Per-channel layers that may follow a convolution without changing which filter a channel belongs to; the
  * removal point of a filter is after them. BatchNormalization, Activation and ReLU are the ones the paper's
- * networks have; the other activation layers are included because they also act on each channel alone
- * (PReLU has one slope per channel) and map 0 to 0, so removing the filter after them still leaves zeros.
+ * networks have; the other activation layers act on each channel alone too (PReLU has one slope per
+ * channel), and the dropout and noise layers are the identity at inference. The same list as the channel
+ * graph's followers (graph/layer-kinds.ts), kept here so interpretation does not depend on the graph module.
  */
 const PER_CHANNEL_CLASSES: readonly string[] = [
   "BatchNormalization",
@@ -23,6 +24,12 @@ const PER_CHANNEL_CLASSES: readonly string[] = [
   "PReLU",
   "ELU",
   "ThresholdedReLU",
+  "Dropout",
+  "SpatialDropout1D",
+  "SpatialDropout2D",
+  "GaussianNoise",
+  "GaussianDropout",
+  "AlphaDropout",
 ];
 
 /** The names of the model's filter layers (convolutions), in model order. */
@@ -68,6 +75,9 @@ export function findLayerOfClass(
 function isPerChannelOnLastAxis(layer: tfl.layers.Layer): boolean {
   const className = layer.getClassName();
   if (!PER_CHANNEL_CLASSES.includes(className)) return false;
+  // A softmax over channels mixes all filters: the filter's own output ends before it.
+  if (className === "Activation")
+    return (layer.getConfig() as { activation?: string }).activation !== "softmax";
   if (className !== "BatchNormalization") return true;
   // BatchNormalization over another axis mixes nothing across channels either, but it would not be per
   // filter: its statistics would be per row or column.
@@ -81,9 +91,10 @@ function isPerChannelOnLastAxis(layer: tfl.layers.Layer): boolean {
 
 /**
  * The layer whose output is the filter's removal point: the convolution `layerName`, then each following
- * layer while it is per-channel (BatchNormalization over channels, Activation, ReLU and the other activation
- * layers) and is the only consumer of the previous one. Removing (zeroing) a filter there is the same as
- * removing it physically, and its activations there are the ones the network passes on.
+ * layer while it is per-channel (BatchNormalization over channels, Activation other than softmax, ReLU and
+ * the other activation layers, dropout and noise layers) and is the only consumer of the previous one.
+ * Removing (zeroing) a filter there is the same as removing it physically, and its activations there are
+ * the ones the network passes on.
  */
 export function removalPointLayer(model: tfl.LayersModel, layerName: string): tfl.layers.Layer {
   let current = findLayerOfClass(model, layerName, FILTER_LAYER_CLASSES, "the removal point");

@@ -9,8 +9,8 @@ import { type RgbaImage, upscaleNearest } from "./rgba-image.js";
 
 export interface EncodePngOptions {
   /**
-   * Whole-number nearest-neighbour enlargement before encoding (default 1). A 3×3 kernel is three pixels wide;
-   * at 16 or more it can be seen without a viewer that turns smoothing off.
+   * Whole-number nearest-neighbour enlargement before encoding (default 1). A 3×3 kernel is three pixels
+   * wide; at 16 or more it can be seen without a viewer that turns smoothing off.
    */
   scale?: number;
 }

@@ -70,7 +70,8 @@ describe("receptiveField", () => {
     // By hand, per axis (rows and columns alike), input 28:
     //   conv1 3×3 "same", stride 1: pads 1 before → size 3, stride 1, offset −1 (position y sees y−1..y+1).
     //   pool1 2×2, stride 2, "valid": size 3 + (2−1)·1 = 4, stride 2, offset −1 (pool row p sees 2p−1..2p+2).
-    //   conv2 3×3 "same" on 14, stride 1: pads 1 before → size 4 + (3−1)·2 = 8, stride 2, offset −1 − 1·2 = −3.
+    //   conv2 3×3 "same" on 14, stride 1: pads 1 before → size 4 + (3−1)·2 = 8, stride 2,
+    //   offset −1 − 1·2 = −3.
     // So conv2 position y sees input rows 2y−3 .. 2y+4: pool1 rows y−1..y+1, i.e. conv1 rows 2y−2..2y+3,
     // i.e. input rows 2y−3..2y+4.
     const before = tf.memory().numTensors;
@@ -147,10 +148,10 @@ describe("receptiveField", () => {
 
     afterAll(() => model.dispose());
 
-    it("is the tightest box around the pixels each output position depends on, inside and at the border", () => {
-      // A box, not the exact set: the merge joins a 3×3 and a 5×1 field (a plus shape, corners unused) and the
-      // dilated convolution skips rows and columns, so pixels inside the box may not count. What must hold:
-      // every pixel that counts is inside the box, and each side of the box that lies in the image has one.
+    it("is the tightest box around the pixels each position depends on, inside and at the border", () => {
+      // A box, not the exact set: the merge joins a 3×3 and a 5×1 field (a plus shape, corners unused) and
+      // the dilated convolution skips rows and columns, so pixels inside the box may not count. What must
+      // hold: every pixel that counts is inside the box, and each side of the box inside the image has one.
       const field = receptiveField(model, "last");
       const [outH, outW] = field.outputSize;
       const before = tf.memory().numTensors;

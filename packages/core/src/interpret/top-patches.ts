@@ -12,7 +12,7 @@ import { type OperationControl, progressReporter } from "../util/operation.js";
 import { removalPointLayer } from "./model-layers.js";
 import { type PixelBox, type ReceptiveField, receptiveField, receptiveFieldBox } from "./receptive-field.js";
 import { type RgbaImage, pixelsToImage } from "./rgba-image.js";
-import { RunningTopK } from "./running-top-k.js";
+import { type RankedActivation, RunningTopK } from "./running-top-k.js";
 
 export interface TopPatchesOptions {
   /** The convolution whose filters are ranked; activations are read at its removal point (see below). */
@@ -43,7 +43,7 @@ export interface ActivatingPatch {
   /** Position in the removal-point output (rows × columns of `receptiveField.outputSize`). */
   row: number;
   column: number;
-  /** The activation there: after the convolution's activation and any BatchNormalization/activation layers. */
+  /** The activation there, read at the removal point (after BatchNormalization/activations). */
   activation: number;
   /** The receptive field of that position in input pixels; it may reach past the border (padding). */
   box: PixelBox;
@@ -128,7 +128,7 @@ async function batchCandidates(
   }
 }
 
-/** Cuts the receptive-field box out of one HWC image, zero (and `inside` 0) where the box leaves the image. */
+/** Cuts the receptive-field box out of one HWC image; 0 (and `inside` 0) where the box leaves the image. */
 function cutPatch(
   image: Float32Array,
   imageHeight: number,
@@ -233,31 +233,56 @@ export async function topActivatingPatches(
     channels.dispose();
   }
 
-  const ranked = tops.map((top) => top.sorted());
-  const wanted = [...new Set(ranked.flat().map((r) => r.image))].sort((a, b) => a - b);
+  // Patches are cut as each chosen image is read back and the image is dropped at once: holding whole images
+  // (k per filter, up to thousands of them for a wide layer of large images) could take gigabytes.
   const [imageH, imageW, imageC] = dataset.imageShape;
   const imageSize = imageH * imageW * imageC;
-  const pixelsOf = new Map<number, Float32Array>();
+  const patches: ActivatingPatch[][] = filters.map(() => []);
+  const patchesOf = new Map<number, Array<{ f: number; rank: number; ranked: RankedActivation }>>();
+  tops.forEach((top, f) =>
+    top.sorted().forEach((ranked, rank) => {
+      const list = patchesOf.get(ranked.image) ?? [];
+      list.push({ f, rank, ranked });
+      patchesOf.set(ranked.image, list);
+    }),
+  );
+  const wanted = [...patchesOf.keys()].sort((a, b) => a - b);
   const cutting = progressReporter(`cutting patches from ${dataset.name}`, wanted.length, control.onProgress);
-  if (wanted.length > 0) {
-    // Only the chosen images are read again (at most k per filter), so no pixels were held during the scan.
-    const chosen = dataset.subset(wanted);
-    let read = 0;
-    for (const batch of chosen.batches({ batchSize })) {
-      let data: Float32Array;
-      try {
-        throwIfAborted(control.signal, `top-activating patches of ${options.layerName}`);
-        data = (await batch.images.data()) as Float32Array;
-      } finally {
-        batch.images.dispose();
-        batch.labels.dispose();
-      }
-      batch.indices.forEach((subsetIndex, i) => {
-        pixelsOf.set(wanted[subsetIndex]!, data.slice(i * imageSize, (i + 1) * imageSize));
-      });
-      read += batch.indices.length;
-      cutting(read);
+  let read = 0;
+  // Only the chosen images are read again, so no pixels were held during the scan.
+  for (const batch of wanted.length > 0 ? dataset.subset(wanted).batches({ batchSize }) : []) {
+    let data: Float32Array;
+    try {
+      throwIfAborted(control.signal, `top-activating patches of ${options.layerName}`);
+      data = (await batch.images.data()) as Float32Array;
+    } finally {
+      batch.images.dispose();
+      batch.labels.dispose();
     }
+    batch.indices.forEach((subsetIndex, i) => {
+      const imageIndex = wanted[subsetIndex]!;
+      const image = data.subarray(i * imageSize, (i + 1) * imageSize);
+      const label = dataset.label(imageIndex);
+      for (const { f, rank, ranked } of patchesOf.get(imageIndex)!) {
+        const row = Math.floor(ranked.position / outW);
+        const column = ranked.position % outW;
+        const box = receptiveFieldBox(field, row, column);
+        patches[f]![rank] = {
+          filter: filters[f]!,
+          rank,
+          imageIndex,
+          label,
+          className: dataset.classNames[label] ?? String(label),
+          row,
+          column,
+          activation: ranked.value,
+          box,
+          ...cutPatch(image, imageH, imageW, imageC, box),
+        };
+      }
+    });
+    read += batch.indices.length;
+    cutting(read);
   }
 
   return {
@@ -266,31 +291,11 @@ export async function topActivatingPatches(
     receptiveField: field,
     channels: imageC,
     images: done,
-    filters: filters.map((filter, f) => ({
-      filter,
-      patches: ranked[f]!.map((r, rank): ActivatingPatch => {
-        const row = Math.floor(r.position / outW);
-        const column = r.position % outW;
-        const box = receptiveFieldBox(field, row, column);
-        const label = dataset.label(r.image);
-        return {
-          filter,
-          rank,
-          imageIndex: r.image,
-          label,
-          className: dataset.classNames[label] ?? String(label),
-          row,
-          column,
-          activation: r.value,
-          box,
-          ...cutPatch(pixelsOf.get(r.image)!, imageH, imageW, imageC, box),
-        };
-      }),
-    })),
+    filters: filters.map((filter, f) => ({ filter, patches: patches[f]! })),
   };
 }
 
-/** A patch as an RGBA image (grey for 1 channel, RGB for 3); padding pixels outside the image are transparent. */
+/** A patch as an RGBA image (grey for 1 channel, RGB for 3); pixels beyond the border are transparent. */
 export function patchImage(patch: ActivatingPatch, channels: number): RgbaImage {
   return pixelsToImage(patch.pixels, patch.box.height, patch.box.width, channels, patch.inside);
 }
