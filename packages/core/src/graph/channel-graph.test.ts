@@ -93,6 +93,27 @@ describe("buildChannelGraph", () => {
     model.dispose();
   });
 
+  it("zeroes after a BatchNormalization that follows pooling, since it maps a zero channel to a constant", () => {
+    const model = SCENARIOS["Conv2D → pool → BN → Conv2D (BN after pooling)"]!(1);
+    const graph = buildChannelGraph(model);
+    expect(graph.groups.map((g) => [g.id, g.removalPoints])).toEqual([
+      ["c1", ["bn"]],
+      ["c2", ["c2"]],
+    ]);
+    model.dispose();
+  });
+
+  it("does not offer a conv added to the input image, which no filter produces", () => {
+    const x = tfl.input({ shape: [8, 8, 2] });
+    const c = tfl.layers.conv2d({ name: "c", filters: 2, kernelSize: 3, padding: "same" }).apply(x);
+    const sum = tfl.layers.add({}).apply([x, c as tfl.SymbolicTensor]) as tfl.SymbolicTensor;
+    const d = tfl.layers.conv2d({ name: "d", filters: 3, kernelSize: 3 }).apply(sum) as tfl.SymbolicTensor;
+    const out = tfl.layers.dense({ units: 2 }).apply(tfl.layers.flatten({}).apply(d) as tfl.SymbolicTensor);
+    const model = tfl.model({ inputs: x, outputs: out as tfl.SymbolicTensor });
+    expect(buildChannelGraph(model).groups.map((g) => g.id)).toEqual(["d"]);
+    model.dispose();
+  });
+
   it("does not offer a conv whose channels reach the output through global pooling", () => {
     const x = tfl.input({ shape: [8, 8, 1] });
     const c = tfl.layers.conv2d({ name: "c", filters: 4, kernelSize: 3 }).apply(x) as tfl.SymbolicTensor;

@@ -8,6 +8,7 @@
 /** Channels that belong to no prunable filter source (model inputs, layers Carve does not prune). */
 export const FIXED_SOURCE = -1;
 
+/** A run of consecutive channels of one source. */
 export interface Segment {
   /** Filter source id, or {@link FIXED_SOURCE}. */
   source: number;
@@ -16,6 +17,7 @@ export interface Segment {
   length: number;
 }
 
+/** Segments side by side, repeated once per flattened position. */
 export interface LayoutBlock {
   segments: Segment[];
   /** Sum of the segments' lengths. */
@@ -24,12 +26,15 @@ export interface LayoutBlock {
   repeat: number;
 }
 
+/** The last axis of a tensor: blocks side by side (several only after concatenating flattened tensors). */
 export type ChannelLayout = LayoutBlock[];
 
+/** `channels` unprunable channels. */
 export function fixedLayout(channels: number): ChannelLayout {
   return [{ segments: [{ source: FIXED_SOURCE, start: 0, length: channels }], channels, repeat: 1 }];
 }
 
+/** The filters of one source, in order. */
 export function sourceLayout(source: number, channels: number): ChannelLayout {
   return [{ segments: [{ source, start: 0, length: channels }], channels, repeat: 1 }];
 }
@@ -79,20 +84,4 @@ export function flattenLayout(layout: ChannelLayout, positions: number): Channel
     throw new Error("flattenLayout: layout is already flattened");
   }
   return [{ ...merged[0]!, repeat: positions }];
-}
-
-/** Replaces every source by `resolve(source)` (after union-find merges) and drops nothing. */
-export function mapSources(layout: ChannelLayout, resolve: (source: number) => number): ChannelLayout {
-  return layout.map((block) => ({
-    ...block,
-    segments: block.segments.map((s) => ({
-      ...s,
-      source: s.source === FIXED_SOURCE ? s.source : resolve(s.source),
-    })),
-  }));
-}
-
-/** Whether any channel of the layout comes from a source accepted by `accept`. */
-export function layoutHasSource(layout: ChannelLayout, accept: (source: number) => boolean): boolean {
-  return layout.some((block) => block.segments.some((s) => s.source !== FIXED_SOURCE && accept(s.source)));
 }

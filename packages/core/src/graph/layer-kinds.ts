@@ -93,6 +93,7 @@ const ZERO_PRESERVING_ACTIVATIONS: ReadonlySet<string> = new Set([
   "gelu_new",
 ]);
 
+/** The role of a layer, by its class. */
 export function layerRole(layer: tfl.layers.Layer): LayerRole {
   const className = layer.getClassName();
   if (className === "InputLayer") return "input";

@@ -176,6 +176,45 @@ describe("MaskedModel", () => {
     model.dispose();
   });
 
+  it("returns a group's own channels, in filter order, when its removal point is shared after a Concatenate", () => {
+    const model = SCENARIOS["Functional Concatenate"]!(5);
+    const masked = new MaskedModel(model);
+    const probe = tfl.model({
+      inputs: model.inputs,
+      outputs: model.getLayer("cat_bn").output as tfl.SymbolicTensor,
+    });
+    tf.tidy(() => {
+      const bn = probe.predict(images) as tf.Tensor4D;
+      const left = masked.activations(images, "left");
+      expect(left.shape).toEqual([64, 14, 14, 4]);
+      expect(maxAbsDiff(left, tf.slice(bn, [0, 0, 0, 0], [-1, -1, -1, 4]))).toBeLessThanOrEqual(1e-6);
+      const removed = masked.activations(images, "left", new Map([["left", new Set([2])]]));
+      expect(tf.max(tf.abs(tf.slice(removed, [0, 0, 0, 2], [-1, -1, -1, 1]))).dataSync()[0]).toBe(0);
+    });
+    masked.dispose();
+    model.dispose();
+  });
+
+  it("aligns per-image gates [N, 1, 1, C] with a Dense layer's [N, C] output", () => {
+    const model = SCENARIOS["hidden Dense → Dense"]!(5);
+    const masked = new MaskedModel(model);
+    tf.tidy(() => {
+      const x = tf.slice(images, 0, 4);
+      const rows = [0, 1, 2, 3].map((i) => Array.from({ length: 12 }, (_, f) => (f === i ? 0 : 1)));
+      const gated = masked.predictWithGates(
+        x,
+        new Map([["d1", tf.reshape(tf.tensor2d(rows), [4, 1, 1, 12])]]),
+      );
+      expect(gated.shape).toEqual([4, 10]);
+      for (let i = 0; i < 4; i++) {
+        const one = masked.predict(tf.slice(x, i, 1), new Map([["d1", new Set([i])]]));
+        expect(maxAbsDiff(tf.slice(gated, i, 1), one)).toBeLessThanOrEqual(1e-6);
+      }
+    });
+    masked.dispose();
+    model.dispose();
+  });
+
   it("differentiates through gates (the gradient of a filter's gate is d output / d filter scale)", () => {
     const masked = new MaskedModel(mnist);
     const before = tf.memory().numTensors;

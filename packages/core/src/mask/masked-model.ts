@@ -9,7 +9,7 @@ import {
   removedIndices,
   resolveAnalysis,
 } from "../graph/channel-graph.js";
-import { type ChannelLayout, FIXED_SOURCE, forEachChannel, layoutLength } from "../graph/channel-layout.js";
+import { type ChannelLayout, FIXED_SOURCE, layoutLength } from "../graph/channel-layout.js";
 import { type FilterRemoval, validateRemoval } from "./filter-removal.js";
 
 /** Cached 0/1 masks kept at most; CAR scoring asks for one mask per filter, so a few hundred cover a layer. */
@@ -273,34 +273,21 @@ function gateMultiplier(byGroup: Array<tf.Tensor | undefined>): Multiplier {
 
 /** The channels of group `g` out of a tensor laid out as `layout`, in filter order (per position when flat). */
 function groupChannels(output: tf.Tensor, layout: ChannelLayout, g: number, size: number): tf.Tensor {
-  const indices: number[] = [];
-  let positions = 0;
+  const rows: number[][] = [];
+  let index = 0;
   for (const block of layout) {
-    const hasGroup = block.segments.some((s) => s.source === g);
-    if (hasGroup) positions += block.repeat;
+    for (let p = 0; p < block.repeat; p++) {
+      let row: number[] | undefined;
+      for (const segment of block.segments) {
+        if (segment.source === g) {
+          row ??= new Array<number>(size).fill(0);
+          for (let c = 0; c < segment.length; c++) row[segment.start + c] = index + c;
+        }
+        index += segment.length;
+      }
+      if (row) rows.push(row);
+    }
   }
-  const byPosition = Array.from({ length: positions }, () => new Array<number>(size).fill(-1));
-  let position = -1;
-  let lastBlockStart = -1;
-  let blockIndex = 0;
-  let offset = 0;
-  // Record, for each flattened position and filter, where it sits on the last axis.
-  forEachChannel(layout, (index, source, channel) => {
-    while (index >= offset + layout[blockIndex]!.channels * layout[blockIndex]!.repeat) {
-      offset += layout[blockIndex]!.channels * layout[blockIndex]!.repeat;
-      blockIndex += 1;
-    }
-    if (source !== g) return;
-    const p = Math.floor((index - offset) / layout[blockIndex]!.channels);
-    const key = blockIndex * 1_000_000 + p;
-    if (key !== lastBlockStart) {
-      position += 1;
-      lastBlockStart = key;
-    }
-    byPosition[position]![channel] = index;
-  });
-  for (const row of byPosition) indices.push(...row);
-  const gathered = tf.gather(output, tf.tensor1d(indices, "int32"), output.rank - 1);
-  if (positions <= 1) return gathered;
-  return tf.reshape(gathered, [output.shape[0]!, positions, size]);
+  const gathered = tf.gather(output, tf.tensor1d(rows.flat(), "int32"), output.rank - 1);
+  return rows.length <= 1 ? gathered : tf.reshape(gathered, [output.shape[0]!, rows.length, size]);
 }

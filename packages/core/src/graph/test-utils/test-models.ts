@@ -56,11 +56,12 @@ function seeded(model: tfl.LayersModel, seed: number): tfl.LayersModel {
   return model;
 }
 
+/** A Sequential model of `layers` (the Functional scenarios below cover tfl.model). */
 function chain(name: string, layers: tfl.layers.Layer[], seed: number): tfl.LayersModel {
-  const x = input();
-  let y: tfl.SymbolicTensor = x;
-  for (const layer of layers) y = layer.apply(y) as tfl.SymbolicTensor;
-  return seeded(tfl.model({ name, inputs: x, outputs: y }), seed);
+  const model = tfl.sequential({ name });
+  model.add(tfl.layers.inputLayer({ inputShape: [28, 28, 1], name: "image" }));
+  for (const layer of layers) model.add(layer);
+  return seeded(model, seed);
 }
 
 /** One model per supported layer combination, named by the scenario. */
@@ -93,6 +94,31 @@ export const SCENARIOS: Record<string, Builder> = {
     chain(
       "conv-flatten-dense",
       [conv("c1", 4, { strides: 2 }), pool("p"), tfl.layers.flatten({ name: "f" }), head()],
+      seed,
+    ),
+  "Conv2D → Reshape to one axis → Dense": (seed) =>
+    chain(
+      "conv-reshape-dense",
+      [
+        conv("c1", 4, { strides: 2 }),
+        pool("p"),
+        tfl.layers.reshape({ name: "r", targetShape: [7 * 7 * 4] }),
+        head(),
+      ],
+      seed,
+    ),
+  "Conv2D → pool → BN → Conv2D (BN after pooling)": (seed) =>
+    chain(
+      "pool-bn",
+      [
+        conv("c1", 5, { strides: 2, activation: "elu" }),
+        tfl.layers.averagePooling2d({ name: "p1", poolSize: 2 }),
+        tfl.layers.batchNormalization({ name: "bn" }),
+        tfl.layers.zeroPadding2d({ name: "pad", padding: 1 }),
+        conv("c2", 4, { activation: "sigmoid", padding: "valid" }),
+        tfl.layers.globalMaxPooling2d({ name: "gmp" }),
+        head(),
+      ],
       seed,
     ),
   "hidden Dense → Dense": (seed) =>
