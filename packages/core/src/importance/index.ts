@@ -19,6 +19,7 @@ export {
 } from "./criterion.js";
 export { CRITERIA, isCriterionName, scoreFilters } from "./score-filters.js";
 export { filterL1Norms } from "./l1-norm.js";
+export { stratifiedSample } from "./sample.js";
 export { Z_95, classwiseAccuracyDrop, pairedAccuracyDrop, type PairedAccuracyDrop } from "./statistics.js";
 export {
   averageRanks,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 
 import { isCarveError } from "../errors.js";
-import { averageRanks, leastImportant, spearmanRho, topKOverlap } from "./rank-agreement.js";
+import type { GroupScores } from "./criterion.js";
+import { averageRanks, compareRankings, leastImportant, spearmanRho, topKOverlap } from "./rank-agreement.js";
 
 describe("averageRanks", () => {
   it("gives tied values the mean of the ranks they span", () => {
@@ -61,6 +62,73 @@ describe("topKOverlap", () => {
       let caught: unknown;
       try {
         topKOverlap(a, b, k);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isCarveError(caught, "INVALID_ARGUMENT")).toBe(true);
+    }
+  });
+});
+
+describe("compareRankings", () => {
+  const scores = (
+    groupId: string,
+    rows: Array<[filter: number, score: number, rank: number]>,
+  ): GroupScores => ({
+    groupId,
+    size: 6,
+    removed: [5],
+    filters: rows.map(([filter, score, rank]) => ({ groupId, filter, score, rank })),
+  });
+
+  it("aligns the filters, uses scores for rho and ranks (with their tie-breaks) for the top k", () => {
+    // CAR-like scores with a tie at 0 broken by rank (as the loss increase would), against another criterion.
+    const car = scores("conv", [
+      [0, 0, 2],
+      [1, 0.02, 4],
+      [2, 0, 1],
+      [3, 0.05, 5],
+      [4, 0.01, 3],
+    ]);
+    const other = scores("conv", [
+      [4, 0.3, 2],
+      [3, 0.9, 5],
+      [2, 0.1, 1],
+      [1, 0.5, 3],
+      [0, 0.6, 4],
+    ]);
+    // Filter order 0..4: car scores [0, .02, 0, .05, .01] → average ranks [1.5, 4, 1.5, 5, 3];
+    // other scores [.6, .5, .1, .9, .3] → ranks [4, 3, 1, 5, 2].
+    // Centred at 3: [−1.5, 1, −1.5, 2, 0] and [1, 0, −2, 2, −1]; Σ products = −1.5 + 0 + 3 + 4 + 0 = 5.5;
+    // Σ squares 2.25 + 1 + 2.25 + 4 + 0 = 9.5 and 1 + 0 + 4 + 4 + 1 = 10; rho = 5.5 / √95.
+    // k = 2: car prunes {2, 0} first (ranks 1, 2); other prunes {2, 4}: one shared → 0.5.
+    const agreement = compareRankings(car, other, 2);
+    expect(agreement.groupId).toBe("conv");
+    expect(agreement.filters).toBe(5);
+    expect(agreement.spearman).toBeCloseTo(5.5 / Math.sqrt(95), 14);
+    expect(agreement.topKOverlap).toBe(0.5);
+    // Default k: a quarter of the filters, at least 1.
+    expect(compareRankings(car, other).k).toBe(1);
+  });
+
+  it("refuses scores of different groups or different remaining filters", () => {
+    const a = scores("conv", [
+      [0, 1, 1],
+      [1, 2, 2],
+    ]);
+    for (const b of [
+      scores("other", [
+        [0, 1, 1],
+        [1, 2, 2],
+      ]),
+      scores("conv", [
+        [0, 1, 1],
+        [2, 2, 2],
+      ]),
+    ]) {
+      let caught: unknown;
+      try {
+        compareRankings(a, b);
       } catch (error) {
         caught = error;
       }
