@@ -58,3 +58,10 @@ export {
   type DemoModelSpec,
 } from "./demo/demo-models.js";
 export { trainDemoModel, type TrainDemoOptions, type TrainDemoResult } from "./demo/train-demo.js";
+
+export * from "./graph/index.js";
+export * from "./mask/index.js";
+export * from "./surgery/index.js";
+export * from "./importance/index.js";
+export * from "./prune/index.js";
+export * from "./interpret/index.js";

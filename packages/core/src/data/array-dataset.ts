@@ -137,7 +137,8 @@ export class ArrayDataset implements Dataset {
 
 /**
  * Splits a dataset into two disjoint parts with a fixed seed, stratified by class so each part keeps the
- * class balance (a held-out part that lacks a class would make class-wise CAR undefined for it).
+ * class balance (a held-out part that lacks a class would make class-wise CAR undefined for it). Each part
+ * is in a seeded random order.
  */
 export function splitDataset(
   dataset: Dataset,
@@ -159,7 +160,8 @@ export function splitDataset(
     const cut = Math.round(members.length * fraction);
     order.forEach((position, rank) => (rank < cut ? first : second).push(members[position]!));
   }
-  first.sort((a, b) => a - b);
-  second.sort((a, b) => a - b);
-  return [dataset.subset(first, names[0]), dataset.subset(second, names[1])];
+  // Each part comes in a seeded random order, not source order: sources such as the mnist package store
+  // images class by class, and a prefix of a part (the first N images) should still be a fair sample.
+  const shuffled = (part: number[]) => Array.from(permutation(part.length, rng), (i) => part[i]!);
+  return [dataset.subset(shuffled(first), names[0]), dataset.subset(shuffled(second), names[1])];
 }

@@ -53,7 +53,7 @@ async function readDigit(digit: number, directory: string): Promise<number[]> {
 let cached: Promise<ArrayDataset> | undefined;
 
 /**
- * All 10,000 digits as one dataset named "mnist", ordered by digit (all 0s, then all 1s, …), pixels stored as
+ * All 10,000 digits as one dataset named "mnist", ordered by digit (all 0s, then all 1s, …; the splits of loadMnistPackage are shuffled), pixels stored as
  * uint8 `round(v · 255)` (7.8 MB). Read once per process; the result is immutable and shared.
  */
 export function loadMnistPackageAll(): Promise<Dataset> {

@@ -1,0 +1,392 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+
+import type { Dataset } from "../data/dataset.js";
+import { CarveError, throwIfAborted } from "../errors.js";
+import { evaluate } from "../eval/evaluate.js";
+import { buildChannelGraph, type ChannelGraph } from "../graph/index.js";
+import { type FilterScore, scoreFilters } from "../importance/index.js";
+import { type FilterRemoval, MaskedModel, NO_REMOVAL } from "../mask/index.js";
+import { describeModel } from "../model/describe.js";
+import { outputsProbabilities } from "../model/outputs.js";
+import { removeFilters } from "../surgery/index.js";
+import { trainModel } from "../train/train.js";
+import type { PruneControl, PruneOptions } from "./prune-options.js";
+import { validatePruneOptions } from "./prune-options.js";
+import type { AccuracySnapshot, PruneResult, PruneStep, RemovedFilter, StopReason } from "./prune-result.js";
+import { hashDataset, hashModel, libraryVersions } from "./reproducibility.js";
+import { classifyBatch } from "../eval/evaluate.js";
+
+/** A scored candidate in the current (already pruned) model. */
+interface Candidate {
+  score: FilterScore;
+  /** Order of its group in the scope, the last tie-breaker of a global ranking. */
+  groupOrder: number;
+}
+
+async function snapshot(
+  model: tfl.LayersModel,
+  dataset: Dataset,
+  batchSize: number,
+): Promise<AccuracySnapshot> {
+  const result = await evaluate(model, dataset, { batchSize });
+  return {
+    dataset: dataset.name,
+    accuracy: result.accuracy,
+    loss: result.loss,
+    perClassAccuracy: result.perClass.map((c) => c.accuracy),
+  };
+}
+
+/** Per-class accuracy of `model` with `removal` applied, by masking (no surgery). */
+async function maskedPerClassAccuracy(
+  masked: MaskedModel,
+  removal: FilterRemoval,
+  dataset: Dataset,
+  batchSize: number,
+): Promise<{ accuracy: number; perClass: number[] }> {
+  const classes = dataset.classNames.length;
+  const correct = new Array<number>(classes).fill(0);
+  const counts = new Array<number>(classes).fill(0);
+  const probabilities = outputsProbabilities(masked.model);
+  for (const batch of dataset.batches({ batchSize })) {
+    try {
+      const outcome = await classifyBatch(
+        (x) => masked.predict(x, removal),
+        batch.images,
+        batch.labels,
+        probabilities,
+      );
+      batch.indices.forEach((index, i) => {
+        const label = dataset.label(index);
+        counts[label]! += 1;
+        if (outcome.predicted[i] === label) correct[label]! += 1;
+      });
+    } finally {
+      batch.images.dispose();
+      batch.labels.dispose();
+    }
+  }
+  const total = correct.reduce((a, b) => a + b, 0);
+  return {
+    accuracy: total / dataset.size,
+    perClass: correct.map((c, i) => (counts[i] ? c / counts[i]! : Number.NaN)),
+  };
+}
+
+function resolveScope(graph: ChannelGraph, options: PruneOptions): string[] {
+  const scope = options.scope;
+  const ids =
+    scope.kind === "layer"
+      ? [scope.group]
+      : scope.kind === "sequential"
+        ? [...scope.groups]
+        : [...(scope.groups ?? graph.groups.map((g) => g.id))];
+  for (const id of ids) graph.group(id); // NOT_FOUND naming the available groups
+  if (new Set(ids).size !== ids.length) {
+    throw new CarveError("INVALID_ARGUMENT", `greedyPrune: scope lists a group twice (${ids.join(", ")})`);
+  }
+  return ids;
+}
+
+/** Filters to remove from `total` under a keep/fraction target (Infinity when only an accuracy floor is set). */
+function removalBudget(total: number, options: PruneOptions): number {
+  const { keep, removeFraction } = options.target;
+  if (keep !== undefined) return Math.max(0, total - keep);
+  if (removeFraction !== undefined) return Math.round(total * removeFraction);
+  return Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Greedy structural compression (Abbasi-Asl & Yu 2021, Algorithm 1): score the remaining filters of the
+ * active group(s) under the criterion on the *current* network, remove the lowest (ties: the criterion's
+ * finer signal, then the lowest index; `stepSize` at a time), optionally fine-tune, and repeat until the
+ * target. After every removal the network is physically pruned (`removeFilters`), so each step scores a
+ * smaller network and fine-tuning trains exactly the network that will be shipped.
+ *
+ * The input model is not modified. The returned `model` is new and owned by the caller. Deterministic given
+ * `seed` on one backend. Checks `control.signal` throughout and throws ABORTED, leaking no tensors.
+ */
+export async function greedyPrune(
+  model: tfl.LayersModel,
+  options: PruneOptions,
+  control: PruneControl = {},
+): Promise<PruneResult> {
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  const criterion = options.criterion ?? "car";
+  const seed = options.seed ?? 0;
+  const batchSize = options.batchSize ?? 256;
+  const stepSize = options.stepSize ?? 1;
+  const evaluation = options.evaluation;
+  validatePruneOptions(options, evaluation.classNames.length);
+  const originalGraph = buildChannelGraph(model);
+  const scopeIds = resolveScope(originalGraph, options);
+
+  const reproducibility = {
+    modelHash: await hashModel(model),
+    dataHashes: Object.fromEntries(
+      await Promise.all(
+        [evaluation, options.test, options.fineTune?.when === "none" ? undefined : options.fineTune?.train]
+          .filter((d): d is Dataset => d !== undefined)
+          .map(async (d) => [d.name, await hashDataset(d)] as const),
+      ),
+    ),
+    seed,
+    options: {
+      ...options,
+      evaluation: evaluation.name,
+      test: options.test?.name,
+      fineTune: options.fineTune ? { ...options.fineTune, train: options.fineTune.train.name } : undefined,
+      criterion,
+      stepSize,
+      batchSize,
+    },
+    versions: libraryVersions(),
+    backend: tf.getBackend(),
+  };
+
+  // alive[g][i] = original index of filter i of group g in the current model.
+  const alive = new Map(
+    scopeIds.map((id) => [id, Array.from({ length: originalGraph.group(id).size }, (_, i) => i)]),
+  );
+  const removed = new Map<string, number[]>(scopeIds.map((id) => [id, []]));
+  const budgets = new Map<string, number>();
+  let globalBudget = 0;
+  if (options.scope.kind === "global") {
+    const total = scopeIds.reduce((sum, id) => sum + originalGraph.group(id).size, 0);
+    globalBudget = removalBudget(total, options);
+  } else {
+    for (const id of scopeIds) budgets.set(id, removalBudget(originalGraph.group(id).size, options));
+  }
+
+  // Work on a copy: fine-tuning changes weights, and the caller's model must stay as it was.
+  let current = await removeFilters(model, NO_REMOVAL, originalGraph);
+  const steps: PruneStep[] = [];
+  let stopReason: StopReason = "target-reached";
+  try {
+    const sizeOf = (m: tfl.LayersModel) => {
+      const summary = describeModel(m);
+      return { params: summary.params, flops: summary.flops };
+    };
+    const originalEvaluation = await snapshot(current, evaluation, batchSize);
+    const originalTest = options.test ? await snapshot(current, options.test, batchSize) : undefined;
+    const original = {
+      evaluation: originalEvaluation,
+      ...(originalTest ? { test: originalTest } : {}),
+      ...sizeOf(current),
+    };
+    let currentEvaluation = originalEvaluation;
+    let sequentialIndex = 0;
+
+    for (let step = 1; ; step++) {
+      throwIfAborted(control.signal, "pruning");
+      // Which groups compete now, and how many filters may still go.
+      let active: string[];
+      let budget: number;
+      if (options.scope.kind === "global") {
+        active = scopeIds.filter((id) => alive.get(id)!.length > 1);
+        budget = globalBudget - steps.reduce((sum, s) => sum + s.removed.length, 0);
+      } else {
+        while (
+          sequentialIndex < scopeIds.length &&
+          (budgets.get(scopeIds[sequentialIndex]!)! - removed.get(scopeIds[sequentialIndex]!)!.length <= 0 ||
+            alive.get(scopeIds[sequentialIndex]!)!.length <= 1)
+        ) {
+          sequentialIndex++;
+        }
+        const id = scopeIds[sequentialIndex];
+        active = id === undefined ? [] : [id];
+        budget = id === undefined ? 0 : budgets.get(id)! - removed.get(id)!.length;
+      }
+      if (budget <= 0) {
+        stopReason = "target-reached";
+        break;
+      }
+      if (active.length === 0) {
+        stopReason = Number.isFinite(budget) ? "nothing-left" : "target-reached";
+        break;
+      }
+
+      const graph = buildChannelGraph(current);
+      const report = await scoreFilters(
+        current,
+        criterion,
+        {
+          groups: active,
+          dataset: evaluation,
+          classwise: criterion === "car",
+          seed: seed + step,
+          batchSize,
+          graph,
+        },
+        { signal: control.signal, onProgress: control.onProgress },
+      );
+      const candidates: Candidate[] = report.groups
+        .flatMap((g) => g.filters.map((score) => ({ score, groupOrder: active.indexOf(g.groupId) })))
+        .filter((c) => Number.isFinite(c.score.score));
+      candidates.sort(
+        (a, b) =>
+          a.score.score - b.score.score ||
+          (a.score.car?.lossIncrease ?? 0) - (b.score.car?.lossIncrease ?? 0) ||
+          a.groupOrder - b.groupOrder ||
+          a.score.filter - b.score.filter,
+      );
+
+      // Take the lowest candidates, at most stepSize and never a group's last filter, skipping those that
+      // would break class protection or the accuracy floor.
+      const take = Math.min(stepSize, budget);
+      const chosen: Candidate[] = [];
+      let skippedForProtection = 0;
+      let floorHit = false;
+      const masked = new MaskedModel(current, graph);
+      try {
+        for (const candidate of candidates) {
+          if (chosen.length === take) break;
+          const group = candidate.score.groupId;
+          const leftInGroup =
+            alive.get(group)!.length - chosen.filter((c) => c.score.groupId === group).length;
+          if (leftInGroup <= 1) continue;
+          const trial = [...chosen, candidate];
+          const needsCheck = options.protect !== undefined || options.target.minAccuracy !== undefined;
+          if (!needsCheck) {
+            chosen.push(candidate);
+            continue;
+          }
+          const after = await predictAfter(masked, trial, evaluation, batchSize, currentEvaluation);
+          if (options.protect) {
+            const broken = options.protect.classes.some(
+              (c) =>
+                after.perClass[c]! <
+                originalEvaluation.perClassAccuracy[c]! - options.protect!.maxDrop - 1e-12,
+            );
+            if (broken) {
+              skippedForProtection++;
+              continue;
+            }
+          }
+          if (options.target.minAccuracy !== undefined && after.accuracy < options.target.minAccuracy) {
+            // Greedy order: the lowest-scored candidate already costs too much; a later one would cost more.
+            floorHit = true;
+            break;
+          }
+          chosen.push(candidate);
+        }
+      } finally {
+        masked.dispose();
+      }
+      if (chosen.length === 0) {
+        stopReason = floorHit ? "accuracy-floor" : options.protect ? "class-protection" : "nothing-left";
+        break;
+      }
+
+      // Physical removal, in current indices; then map back to original indices.
+      const stepRemoval = new Map<string, Set<number>>();
+      for (const c of chosen) {
+        const set = stepRemoval.get(c.score.groupId) ?? new Set<number>();
+        set.add(c.score.filter);
+        stepRemoval.set(c.score.groupId, set);
+      }
+      const removedFilters: RemovedFilter[] = chosen.map((c) => ({
+        groupId: c.score.groupId,
+        filter: alive.get(c.score.groupId)![c.score.filter]!,
+        score: c.score.score,
+        ...(c.score.car ? { car: c.score.car } : {}),
+        ...(c.score.classwise ? { classwise: Array.from(c.score.classwise) } : {}),
+      }));
+      const runnerUp = candidates.find((c) => !chosen.includes(c));
+      const next = await removeFilters(current, stepRemoval, graph);
+      current.dispose();
+      current = next;
+      for (const [group, filters] of stepRemoval) {
+        const list = alive.get(group)!;
+        for (const f of filters) removed.get(group)!.push(list[f]!);
+        alive.set(
+          group,
+          list.filter((_, i) => !filters.has(i)),
+        );
+      }
+
+      if (options.fineTune?.when === "each-step") {
+        await fineTune(current, options, seed + step, control);
+      }
+      currentEvaluation = await snapshot(current, evaluation, batchSize);
+      const record: PruneStep = {
+        step,
+        removed: removedFilters,
+        ...(runnerUp ? { runnerUpScore: runnerUp.score.score } : {}),
+        skippedForProtection,
+        candidates: candidates.length,
+        evaluation: currentEvaluation,
+        ...(options.test ? { test: await snapshot(current, options.test, batchSize) } : {}),
+        filtersLeft: Object.fromEntries([...alive].map(([id, list]) => [id, list.length])),
+        ...sizeOf(current),
+        elapsedSeconds: elapsed(),
+      };
+      steps.push(record);
+      control.onStep?.(record);
+    }
+
+    if (options.fineTune?.when === "end" && steps.length > 0) {
+      await fineTune(current, options, seed, control);
+      currentEvaluation = await snapshot(current, evaluation, batchSize);
+    }
+    const finalTest = options.test ? await snapshot(current, options.test, batchSize) : undefined;
+    const result: PruneResult = {
+      criterion,
+      steps,
+      removed: Object.fromEntries([...removed].map(([id, list]) => [id, [...list].sort((a, b) => a - b)])),
+      stopReason,
+      original,
+      final: { evaluation: currentEvaluation, ...(finalTest ? { test: finalTest } : {}), ...sizeOf(current) },
+      model: current,
+      reproducibility,
+      seconds: elapsed(),
+    };
+    return result;
+  } catch (error) {
+    current.dispose();
+    throw error;
+  }
+}
+
+/** Accuracy and per-class accuracy if `trial` were removed from the current network (by masking). */
+async function predictAfter(
+  masked: MaskedModel,
+  trial: Candidate[],
+  evaluation: Dataset,
+  batchSize: number,
+  currentEvaluation: AccuracySnapshot,
+): Promise<{ accuracy: number; perClass: number[] }> {
+  const only = trial[0]!;
+  if (trial.length === 1 && only.score.car && only.score.classwise) {
+    // CAR already measured exactly this: accuracy and class-wise accuracy without the one filter.
+    return {
+      accuracy: only.score.car.accuracyWithout,
+      perClass: currentEvaluation.perClassAccuracy.map((a, c) => a - only.score.classwise![c]!),
+    };
+  }
+  const removal = new Map<string, Set<number>>();
+  for (const c of trial) {
+    const set = removal.get(c.score.groupId) ?? new Set<number>();
+    set.add(c.score.filter);
+    removal.set(c.score.groupId, set);
+  }
+  return maskedPerClassAccuracy(masked, removal, evaluation, batchSize);
+}
+
+async function fineTune(model: tfl.LayersModel, options: PruneOptions, seed: number, control: PruneControl) {
+  const ft = options.fineTune!;
+  await trainModel(
+    model,
+    ft.train,
+    {
+      epochs: ft.epochs,
+      seed,
+      ...(ft.learningRate !== undefined ? { learningRate: ft.learningRate } : {}),
+      ...(ft.optimizer ? { optimizer: ft.optimizer } : {}),
+      ...(ft.batchSize ? { batchSize: ft.batchSize } : {}),
+    },
+    { signal: control.signal, onProgress: control.onProgress },
+  );
+}
