@@ -82,8 +82,10 @@ describe("buildChannelGraph", () => {
 
   it("groups a depthwise conv with the conv feeding it and zeroes after the depthwise bias", () => {
     const model = SCENARIOS["Conv2D → DepthwiseConv2D → Conv2D"]!(1);
-    const group = buildChannelGraph(model).group("c1");
-    expect(group).toEqual({
+    const graph = buildChannelGraph(model);
+    expect(graph.group("c2")).toMatchObject({ producers: ["c2", "dw2"], removalPoints: ["dw2_relu"] });
+    expect(graph.groupOfLayer("dw2_bn")?.id).toBe("c2");
+    expect(graph.group("c1")).toEqual({
       id: "c1",
       producers: ["c1", "dw"],
       size: 6,

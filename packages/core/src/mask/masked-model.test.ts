@@ -273,10 +273,15 @@ describe("MaskedModel", () => {
     expect(NO_REMOVAL.size).toBe(0);
   });
 
-  it("accepts a graph built beforehand for the same model", () => {
+  it("accepts a graph built beforehand for the same model and refuses one built for another", () => {
     const graph = buildChannelGraph(mnist);
     const masked = new MaskedModel(mnist, graph);
     expect(masked.graph).toBe(graph);
     masked.dispose();
+    const other = buildFashionCnn({ seed: 1 });
+    expect(() => new MaskedModel(other, graph)).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT" }),
+    );
+    other.dispose();
   });
 });

@@ -141,6 +141,11 @@ export const SCENARIOS: Record<string, Builder> = {
         conv("c1", 6, { strides: 2 }),
         tfl.layers.depthwiseConv2d({ name: "dw", kernelSize: 3, padding: "same", activation: "relu" }),
         conv("c2", 5),
+        // MobileNet-style: a depthwise conv, then BatchNormalization and ReLU.
+        tfl.layers.depthwiseConv2d({ name: "dw2", kernelSize: 3, padding: "same" }),
+        tfl.layers.batchNormalization({ name: "dw2_bn" }),
+        tfl.layers.reLU({ name: "dw2_relu" }),
+        conv("c3", 4),
         pool("p"),
         tfl.layers.flatten({ name: "f" }),
         head(),
