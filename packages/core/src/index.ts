@@ -34,6 +34,7 @@ export {
   type SavedModel,
 } from "./model/io.js";
 export { outputsProbabilities } from "./model/outputs.js";
+export { measureLatency, type LatencyMeasurement } from "./model/latency.js";
 export { buildFashionCnn, buildMnistCnn, buildShapesCnn } from "./model/demo-architectures.js";
 
 export { evaluate, classifyBatch, type BatchOutcome, type EvaluateOptions } from "./eval/evaluate.js";
@@ -65,3 +66,4 @@ export * from "./surgery/index.js";
 export * from "./importance/index.js";
 export * from "./prune/index.js";
 export * from "./interpret/index.js";
+export * from "./compare/index.js";

@@ -240,7 +240,13 @@ describe("tint variant", () => {
 
 describe("generateColoredShapesSplits", () => {
   it("makes disjoint, balanced train and test sets that are reproducible", () => {
-    const options = { variant: "isoluminant" as const, seed: 21, trainCount: 50, testCount: 25 };
+    const options = {
+      variant: "isoluminant" as const,
+      seed: 21,
+      trainCount: 50,
+      testCount: 25,
+      validationCount: 0,
+    };
     const splits = generateColoredShapesSplits(options);
     expect([splits.train.name, splits.test.name]).toEqual([
       "shapes-isoluminant/train",
@@ -254,5 +260,19 @@ describe("generateColoredShapesSplits", () => {
     const all = pixelsOf(generateColoredShapes({ variant: "isoluminant", seed: 21, count: 75 }));
     expect(pixelsOf(splits.test)).toEqual(all.subarray(50 * 3072));
     expect(pixelsOf(generateColoredShapesSplits(options).train)).toEqual(pixelsOf(splits.train));
+  });
+
+  it("adds a balanced validation set after the test images", () => {
+    const splits = generateColoredShapesSplits({
+      variant: "tint",
+      seed: 4,
+      trainCount: 20,
+      testCount: 10,
+      validationCount: 15,
+    });
+    expect(splits.validation?.name).toBe("shapes-tint/validation");
+    expect(splits.validation?.size).toBe(15);
+    const all = pixelsOf(generateColoredShapes({ variant: "tint", seed: 4, count: 45 }));
+    expect(pixelsOf(splits.validation!)).toEqual(all.subarray(30 * 3072));
   });
 });

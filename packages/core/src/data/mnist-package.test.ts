@@ -54,12 +54,20 @@ describe("loadMnistPackageAll", () => {
 });
 
 describe("loadMnistPackage", () => {
-  it("splits 8,000/2,000 by default, stratified by digit", async () => {
-    const { train, test } = await loadMnistPackage();
-    expect([train.name, test.name]).toEqual(["mnist/train", "mnist/test"]);
-    expect([train.size, test.size]).toEqual([8000, 2000]);
+  it("splits 7,000/1,000/2,000 (train/validation/test) by default, stratified by digit", async () => {
+    const { train, validation, test } = await loadMnistPackage();
+    expect([train.name, validation?.name, test.name]).toEqual([
+      "mnist/train",
+      "mnist/validation",
+      "mnist/test",
+    ]);
+    // Rounding per digit: 7,001 and 999.
+    expect([train.size + validation!.size, test.size]).toEqual([8000, 2000]);
+    expect(Math.abs(validation!.size - 1000)).toBeLessThanOrEqual(5);
     expect(classCounts(test)).toEqual(PER_DIGIT.map((n) => Math.round(n * 0.2)));
-    expect(classCounts(train)).toEqual(PER_DIGIT.map((n) => n - Math.round(n * 0.2)));
+    const rest = PER_DIGIT.map((n) => n - Math.round(n * 0.2));
+    expect(classCounts(validation!)).toEqual(rest.map((n) => Math.round(n * 0.125)));
+    expect(classCounts(train)).toEqual(rest.map((n) => n - Math.round(n * 0.125)));
   });
 
   it("gives the identical split for the same seed and a different one for another seed", async () => {
