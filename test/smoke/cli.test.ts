@@ -1,7 +1,7 @@
 // Runs the built CLI (packages/core/dist) as a user would, in a child process: the smoke test of the
 // published entry point, its exit codes and its --json contract.
 import { execFile } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -75,6 +75,82 @@ describe("the carve CLI (built)", () => {
     const { code, stderr } = await carve("info", "mnist", "--backend", "tpu");
     expect(code).toBe(2);
     expect(stderr).toMatch(/wasm/);
+  });
+
+  it("scores conv1 of the demo by CAR with class importances, as JSON", async () => {
+    const { code, stdout, stderr } = await carve(
+      "score",
+      "mnist",
+      "--layer",
+      "conv1",
+      "--classwise",
+      "--json",
+    );
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.dataset).toBe("mnist/validation");
+    expect(report.groups).toHaveLength(1);
+    const filters = report.groups[0].filters;
+    expect(filters).toHaveLength(16);
+    expect(filters.map((f: { rank: number }) => f.rank).sort((a: number, b: number) => a - b)).toEqual(
+      Array.from({ length: 16 }, (_, i) => i + 1),
+    );
+    for (const f of filters) {
+      expect(f.car.ci95[0]).toBeLessThanOrEqual(f.car.drop);
+      expect(f.classwise).toHaveLength(10);
+    }
+  });
+
+  it("prunes conv1 by CAR, saves a smaller model with its audit trail, and that model loads", async () => {
+    const out = await mkdtemp(path.join(tmpdir(), "carve-prune-"));
+    const { code, stdout } = await carve("prune", "mnist", "--layer", "conv1", "--keep", "14", "--out", out);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/step 1: removed conv1#\d+/);
+    expect(stdout).toMatch(/Stopped: target-reached after 2 steps/);
+    const report = JSON.parse(await readFile(path.join(out, "prune-report.json"), "utf8"));
+    expect(report.steps).toHaveLength(2);
+    expect(report.removed.conv1).toHaveLength(2);
+    expect(report.size.paramsAfter).toBeLessThan(report.size.paramsBefore);
+    expect(report.reproducibility.modelHash).toMatch(/^[0-9a-f]{64}$/);
+    const info = await carve("info", out, "--json");
+    expect(JSON.parse(info.stdout).filterGroups[0]).toMatchObject({ id: "conv1", filters: 14 });
+  });
+
+  it("compares criteria on equal terms and writes an SVG chart", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "carve-compare-"));
+    const svg = path.join(dir, "chart.svg");
+    const { code, stdout } = await carve(
+      "compare",
+      "mnist",
+      "--layer",
+      "conv1",
+      "--keep",
+      "14",
+      "--criteria",
+      "l1,random",
+      "--svg",
+      svg,
+      "--json",
+    );
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.curves.map((c: { criterion: string }) => c.criterion)).toEqual(["l1", "random"]);
+    for (const curve of result.curves)
+      expect(curve.points.map((p: { filtersRemoved: number }) => p.filtersRemoved)).toEqual([0, 1, 2]);
+    const chart = await readFile(svg, "utf8");
+    expect(chart).toMatch(/^<svg/);
+    expect(chart).toContain("filters removed");
+  });
+
+  it("names the problem when a pruning target is missing or a layer does not exist", async () => {
+    const noTarget = await carve("prune", "mnist", "--layer", "conv1");
+    expect(noTarget.code).toBe(2);
+    expect(noTarget.stderr).toMatch(/give a target/);
+    const noLayer = await carve("score", "mnist", "--layer", "conv9");
+    expect(noLayer.code).toBe(2);
+    expect(noLayer.stderr).toMatch(/conv9/);
+    expect(noLayer.stderr).toMatch(/conv1/);
   });
 
   it("rejects an unknown command", async () => {
