@@ -23,7 +23,11 @@ export interface LayerSummary {
   params: number;
   /** Floating-point operations per image: 2 × multiply-accumulates of this layer (see describeModel). */
   flops: number;
-  /** True for Conv2D, DepthwiseConv2D and hidden Dense layers; the output layer's units are the classes. */
+  /**
+   * True for Conv2D, DepthwiseConv2D and hidden Dense layers (the output layer's units are the classes). This
+   * is the layer type only: which filters can be removed, and which go together, is the channel graph's
+   * answer (`buildChannelGraph`, `carve info`), e.g. a DepthwiseConv2D joins its input producer's group.
+   */
   prunable: boolean;
   /** Names of the layers feeding this one (more than one for Add/Concatenate). */
   inbound: string[];
