@@ -13,3 +13,4 @@ export {
   type ChartSeries,
   type LineChartOptions,
 } from "./line-chart-svg.js";
+export { rankAgreementWithCar, type ProxyAgreement } from "./rank-agreement-report.js";

@@ -3,7 +3,7 @@ import path from "node:path";
 
 import type { LayersModel } from "@tensorflow/tfjs-layers";
 
-import { compareCriteria, renderLineChartSvg } from "../../compare/index.js";
+import { compareCriteria, rankAgreementWithCar, renderLineChartSvg } from "../../compare/index.js";
 import type { Dataset, DatasetSplits } from "../../data/dataset.js";
 import { CarveError } from "../../errors.js";
 import { measureLatency } from "../../model/latency.js";
@@ -231,6 +231,24 @@ export const compare: Command = {
           { signal: context.signal, onProgress: bar.update },
         ),
       );
+      const scopeGroups =
+        options.scope.kind === "layer"
+          ? [options.scope.group]
+          : options.scope.groups
+            ? [...options.scope.groups]
+            : undefined;
+      const agreement = await withProgress((bar) =>
+        rankAgreementWithCar(
+          model,
+          {
+            ...(scopeGroups ? { groups: scopeGroups } : {}),
+            dataset: evaluation,
+            proxies: criteria.filter((c) => c !== "car"),
+            seed: options.seed ?? 0,
+          },
+          { signal: context.signal, onProgress: bar.update },
+        ),
+      );
       const label = (c: (typeof curves)[number]) => `${c.criterion}${c.fineTuned ? " + fine-tuning" : ""}`;
       const svgPath = stringOption(context, "svg");
       if (svgPath) {
@@ -280,6 +298,21 @@ export const compare: Command = {
         `Accuracy on ${options.test?.name ?? evaluation.name} at equal compression (filters chosen on ${evaluation.name}):\n`,
       );
       context.out(table(rows, new Set(marks.map((_, i) => i + 1))));
+      if (agreement.length) {
+        const agreementRows = [["criterion", "group", "Spearman ρ with CAR", "top-k overlap"]];
+        for (const a of agreement) {
+          for (const g of a.groups) {
+            agreementRows.push([
+              a.criterion,
+              g.groupId,
+              g.spearman.toFixed(3),
+              `${(g.topKOverlap * 100).toFixed(0)}% (k=${g.k})`,
+            ]);
+          }
+        }
+        context.out(`\nRank agreement with CAR on the unpruned model (${evaluation.name}):\n`);
+        context.out(table(agreementRows, new Set([2, 3])));
+      }
       if (svgPath) context.out(`\nChart: ${svgPath}`);
     } finally {
       model.dispose();
