@@ -109,7 +109,7 @@ export interface DemoModelCard {
   name: DemoModelName;
   title: string;
   architecture: string;
-  dataset: { name: string; train: number; test: number; classes: readonly string[] };
+  dataset: { name: string; train: number; validation?: number; test: number; classes: readonly string[] };
   seed: number;
   epochs: number;
   batchSize: number;

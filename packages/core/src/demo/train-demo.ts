@@ -85,6 +85,7 @@ export async function trainDemoModel(
       dataset: {
         name: spec.dataset,
         train: splits.train.size,
+        ...(splits.validation ? { validation: splits.validation.size } : {}),
         test: splits.test.size,
         classes: splits.test.classNames,
       },
@@ -130,7 +131,7 @@ function renderCard(
     "| | |",
     "|---|---|",
     `| Architecture | ${card.architecture} |`,
-    `| Data | \`${card.dataset.name}\`: ${card.dataset.train} training and ${card.dataset.test} test images, ${card.dataset.classes.length} classes |`,
+    `| Data | \`${card.dataset.name}\`: ${card.dataset.train} training, ${card.dataset.validation ?? 0} validation (held out of training; they choose filters) and ${card.dataset.test} test images, ${card.dataset.classes.length} classes |`,
     `| Seed | ${card.seed} |`,
     `| Training | ${card.epochs} epochs, batch ${card.batchSize}, ${card.optimizer} lr ${card.learningRate}${hasBatchNorm ? ", BatchNorm statistics recomputed on training data" : ""} |`,
     `| Backend | ${card.backend} (${card.trainSeconds} s) |`,
