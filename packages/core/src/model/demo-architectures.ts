@@ -11,42 +11,56 @@ interface BuildArgs {
   seed: number;
 }
 
-/** MNIST digits, 28×28×1: conv(16) → pool → conv(32) → pool → dense(10). */
-export function buildMnistCnn({ seed }: BuildArgs): tfl.Sequential {
-  const model = tfl.sequential({ name: "mnist-cnn" });
-  model.add(
-    tfl.layers.conv2d({
-      name: "conv1",
-      inputShape: [28, 28, 1],
-      filters: 16,
-      kernelSize: 3,
-      padding: "same",
-      activation: "relu",
-      kernelInitializer: tfl.initializers.heNormal({ seed }),
-    }),
-  );
-  model.add(tfl.layers.maxPooling2d({ name: "pool1", poolSize: 2 }));
-  model.add(
-    tfl.layers.conv2d({
-      name: "conv2",
-      filters: 32,
-      kernelSize: 3,
-      padding: "same",
-      activation: "relu",
-      kernelInitializer: tfl.initializers.heNormal({ seed: seed + 1 }),
-    }),
-  );
-  model.add(tfl.layers.maxPooling2d({ name: "pool2", poolSize: 2 }));
+/**
+ * conv1 → max-pool → conv2 → max-pool → flatten → dense softmax, ReLU convolutions with "same" padding: the
+ * plain CNN of the MNIST and colored-shapes demos.
+ */
+function buildTwoConvCnn(args: {
+  name: string;
+  inputShape: [number, number, number];
+  filters: [number, number];
+  kernelSizes: [number, number];
+  classes: number;
+  seed: number;
+}): tfl.Sequential {
+  const { seed } = args;
+  const model = tfl.sequential({ name: args.name });
+  args.filters.forEach((filters, i) => {
+    model.add(
+      tfl.layers.conv2d({
+        name: `conv${i + 1}`,
+        ...(i === 0 ? { inputShape: args.inputShape } : {}),
+        filters,
+        kernelSize: args.kernelSizes[i]!,
+        padding: "same",
+        activation: "relu",
+        kernelInitializer: tfl.initializers.heNormal({ seed: seed + i }),
+      }),
+    );
+    model.add(tfl.layers.maxPooling2d({ name: `pool${i + 1}`, poolSize: 2 }));
+  });
   model.add(tfl.layers.flatten({ name: "flatten" }));
   model.add(
     tfl.layers.dense({
       name: "logits",
-      units: 10,
+      units: args.classes,
       activation: "softmax",
       kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 2 }),
     }),
   );
   return model;
+}
+
+/** MNIST digits, 28×28×1: conv(16) → pool → conv(32) → pool → dense(10). */
+export function buildMnistCnn({ seed }: BuildArgs): tfl.Sequential {
+  return buildTwoConvCnn({
+    name: "mnist-cnn",
+    inputShape: [28, 28, 1],
+    filters: [16, 32],
+    kernelSizes: [3, 3],
+    classes: 10,
+    seed,
+  });
 }
 
 /**
@@ -92,38 +106,12 @@ export function buildFashionCnn({ seed }: BuildArgs): tfl.Sequential {
  * filters to both appear, as in the paper's AlexNet analysis), then conv(32) and a dense head.
  */
 export function buildShapesCnn({ seed, classes }: BuildArgs & { classes: number }): tfl.Sequential {
-  const model = tfl.sequential({ name: "shapes-cnn" });
-  model.add(
-    tfl.layers.conv2d({
-      name: "conv1",
-      inputShape: [32, 32, 3],
-      filters: 32,
-      kernelSize: 5,
-      padding: "same",
-      activation: "relu",
-      kernelInitializer: tfl.initializers.heNormal({ seed }),
-    }),
-  );
-  model.add(tfl.layers.maxPooling2d({ name: "pool1", poolSize: 2 }));
-  model.add(
-    tfl.layers.conv2d({
-      name: "conv2",
-      filters: 32,
-      kernelSize: 3,
-      padding: "same",
-      activation: "relu",
-      kernelInitializer: tfl.initializers.heNormal({ seed: seed + 1 }),
-    }),
-  );
-  model.add(tfl.layers.maxPooling2d({ name: "pool2", poolSize: 2 }));
-  model.add(tfl.layers.flatten({ name: "flatten" }));
-  model.add(
-    tfl.layers.dense({
-      name: "logits",
-      units: classes,
-      activation: "softmax",
-      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 2 }),
-    }),
-  );
-  return model;
+  return buildTwoConvCnn({
+    name: "shapes-cnn",
+    inputShape: [32, 32, 3],
+    filters: [32, 32],
+    kernelSizes: [5, 3],
+    classes,
+    seed,
+  });
 }
