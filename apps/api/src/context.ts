@@ -1,0 +1,26 @@
+/** The one request context, built the same way for HTTP requests and WebSocket operations. */
+import { type Loaders, createLoaders } from "./loaders.js";
+import type { AnalysisRepository } from "./modules/analysis/analysis.repository.js";
+import type { AnalysisService } from "./modules/analysis/analysis.service.js";
+import type { FilterService } from "./modules/filter/filter.service.js";
+import type { ModelRepository } from "./modules/model/model.repository.js";
+import type { ModelService } from "./modules/model/model.service.js";
+
+export interface Services {
+  models: ModelService;
+  analyses: AnalysisService;
+  filters: FilterService;
+}
+
+export interface Context {
+  services: Services;
+  /** Fresh per request (or per WebSocket operation), so nothing is cached across requests. */
+  loaders: Loaders;
+}
+
+export function createContext(app: {
+  services: Services;
+  repositories: { models: ModelRepository; analyses: AnalysisRepository };
+}): Context {
+  return { services: app.services, loaders: createLoaders(app.repositories) };
+}

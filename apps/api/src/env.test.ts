@@ -1,0 +1,48 @@
+import path from "node:path";
+
+import { describe, expect, it } from "vitest";
+
+import { EnvError, databaseFile, parseEnv } from "./env.js";
+
+describe("parseEnv", () => {
+  it("gives every setting a default, with the database in .carve-data", () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({
+      PORT: 4000,
+      CARVE_JOB_CONCURRENCY: 1,
+      CARVE_SEED_DEMOS: true,
+      CARVE_BACKEND: "auto",
+    });
+    expect(databaseFile(env)).toBe(path.resolve(".carve-data", "carve.db"));
+  });
+
+  it("reads numbers and booleans from their text, and treats an empty variable as unset", () => {
+    const env = parseEnv({ PORT: "0", CARVE_JOB_CONCURRENCY: "3", CARVE_SEED_DEMOS: "false", HOST: "" });
+    expect(env).toMatchObject({
+      PORT: 0,
+      CARVE_JOB_CONCURRENCY: 3,
+      CARVE_SEED_DEMOS: false,
+      HOST: "0.0.0.0",
+    });
+  });
+
+  it("lists every bad variable with the value it holds", () => {
+    let error: unknown;
+    try {
+      parseEnv({ PORT: "eighty", CARVE_SEED_DEMOS: "maybe", CARVE_BACKEND: "tpu" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EnvError);
+    const problems = (error as EnvError).problems.join("\n");
+    expect(problems).toMatch(/PORT="eighty"/);
+    expect(problems).toMatch(/CARVE_SEED_DEMOS="maybe": expected true or false/);
+    expect(problems).toMatch(/CARVE_BACKEND="tpu"/);
+  });
+
+  it("puts the database where CARVE_DB_FILE says when it is set", () => {
+    expect(databaseFile({ CARVE_DATA_DIR: "/data", CARVE_DB_FILE: "/elsewhere/x.db" })).toBe(
+      "/elsewhere/x.db",
+    );
+  });
+});

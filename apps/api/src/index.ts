@@ -1,0 +1,35 @@
+/**
+ * The API's entry point: `node dist/index.js`. Configuration comes from the environment (see env.ts);
+ * SIGINT/SIGTERM stop it gracefully.
+ */
+import "reflect-metadata";
+
+import { EnvError, parseEnv } from "./env.js";
+import { createLogger } from "./logger.js";
+import { createServer } from "./server.js";
+
+let env;
+try {
+  env = parseEnv();
+} catch (error) {
+  if (!(error instanceof EnvError)) throw error;
+  console.error(`carve-api: ${error.message}`);
+  process.exit(2);
+}
+const logger = createLogger(env);
+const server = await createServer({ env, logger });
+const { url, wsUrl } = await server.listen();
+if (process.stdout.isTTY) console.log(`\n  Carve API: ${url}\n  Subscriptions: ${wsUrl}\n`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, "stopping");
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "stopping failed");
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Per-request DataLoaders: one SQL query per kind of thing per tick, however many models, layers or filters
+ * a query touches, and each thing read once per request.
+ */
+import DataLoader from "dataloader";
+
+import type { LayerRow, ModelRow } from "./db/tables.js";
+import type { AnalysisRepository } from "./modules/analysis/analysis.repository.js";
+import type { ModelRepository } from "./modules/model/model.repository.js";
+
+export interface GroupKey {
+  modelId: string;
+  groupId: string;
+}
+
+export interface FilterKey {
+  modelId: string;
+  layerName: string;
+  index: number;
+}
+
+export interface Loaders {
+  model: DataLoader<string, ModelRow | undefined>;
+  layers: DataLoader<string, LayerRow[]>;
+  /** The newest SUCCEEDED analysis that scored a group, or null. */
+  latestAnalysis: DataLoader<GroupKey, string | null, string>;
+  /** PNG bytes of a filter's kernel, or null (not a Conv2D). */
+  weightImage: DataLoader<FilterKey, Buffer | null, string>;
+}
+
+export function createLoaders(repos: { models: ModelRepository; analyses: AnalysisRepository }): Loaders {
+  const groupKey = (k: GroupKey) => `${k.modelId}\u0000${k.groupId}`;
+  const filterKey = (k: { modelId: string; layerName: string; index: number }) =>
+    `${k.modelId}\u0000${k.layerName}\u0000${k.index}`;
+  return {
+    model: new DataLoader(async (ids) => {
+      const byId = new Map(repos.models.findByIds(ids).map((m) => [m.id, m]));
+      return ids.map((id) => byId.get(id));
+    }),
+    layers: new DataLoader(async (modelIds) => {
+      const rows = repos.models.layersOf(modelIds);
+      return modelIds.map((id) => rows.filter((l) => l.modelId === id));
+    }),
+    latestAnalysis: new DataLoader(
+      async (keys) => {
+        const found = repos.analyses.latestSucceeded(keys);
+        return keys.map((k) => found.get(groupKey(k)) ?? null);
+      },
+      { cacheKeyFn: groupKey },
+    ),
+    weightImage: new DataLoader(
+      async (keys) => {
+        const rows = new Map(
+          repos.models
+            .weightImages(keys)
+            .map((r) => [
+              filterKey({ modelId: r.modelId, layerName: r.layerName, index: r.filterIndex }),
+              r.weightPng,
+            ]),
+        );
+        return keys.map((k) => rows.get(filterKey(k)) ?? null);
+      },
+      { cacheKeyFn: filterKey },
+    ),
+  };
+}

@@ -1,0 +1,322 @@
+/**
+ * CAR analyses: validated here, queued, run in a worker thread by the job handler, every progress step
+ * persisted and then published. Subscribers get the persisted state first and the published changes after.
+ */
+import { randomUUID } from "node:crypto";
+
+import type { Logger } from "pino";
+
+import type { AnalysisRow } from "../../db/tables.js";
+import { ApiError, isApiError } from "../../errors.js";
+import type { EventBus } from "../../events/event-bus.js";
+import type { JobQueue, JobSpec, JobStop } from "../../jobs/job-queue.js";
+import type { WorkerRunner } from "../../jobs/worker-runner.js";
+import type { ModelSource } from "../../jobs/worker-protocol.js";
+import { type ConnectionValue, type PageArgs, connection, pageWindow } from "../common/connection.js";
+import type { ModelRepository } from "../model/model.repository.js";
+import type { StartAnalysisInput } from "./analysis.input.js";
+import { FINAL_STATUSES, type AnalysisRepository } from "./analysis.repository.js";
+import { type Analysis, AnalysisStatus, DatasetSplit } from "./analysis.type.js";
+
+const TOPIC = "ANALYSIS_CHANGED";
+/** A bound that keeps one request from queueing hours of work by accident; the full sets are far smaller. */
+const MAX_IMAGES_LIMIT = 1_000_000;
+
+export function toAnalysis(row: AnalysisRow): Analysis {
+  const finished = row.status === "SUCCEEDED";
+  return {
+    id: row.id,
+    modelId: row.modelId,
+    status: row.status as AnalysisStatus,
+    progress: {
+      done: row.progressDone,
+      total: row.progressTotal,
+      fraction: finished ? 1 : row.progressTotal > 0 ? row.progressDone / row.progressTotal : 0,
+      phase: row.phase,
+      etaSeconds: row.etaSeconds,
+    },
+    layers: row.layers,
+    split: row.split as DatasetSplit,
+    classwise: row.classwise,
+    maxImages: row.maxImages,
+    seed: row.seed,
+    images: row.images,
+    baseAccuracy: row.baseAccuracy,
+    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? "" } : null,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
+}
+
+export interface AnalysisServiceDeps {
+  analyses: AnalysisRepository;
+  models: ModelRepository;
+  bus: EventBus;
+  queue: JobQueue;
+  worker: WorkerRunner;
+  backend: string;
+  logger: Logger;
+}
+
+export class AnalysisService {
+  constructor(private readonly deps: AnalysisServiceDeps) {}
+
+  get(id: string): Analysis {
+    return toAnalysis(this.row(id));
+  }
+
+  listByModel(modelId: string, page: PageArgs): ConnectionValue<Analysis> {
+    const { limit, offset } = pageWindow(page);
+    return connection(
+      this.deps.analyses.listByModel(modelId, limit, offset).map(toAnalysis),
+      offset,
+      this.deps.analyses.countByModel(modelId),
+    );
+  }
+
+  /** Validates the request against the model's layers, stores it QUEUED and queues it. */
+  start(input: StartAnalysisInput): Analysis {
+    const model = this.deps.models.findById(input.modelId);
+    if (!model) {
+      throw new ApiError(
+        "NOT_FOUND",
+        `no model with id "${input.modelId}"; list them with the models query`,
+        {
+          argument: "input.modelId",
+        },
+      );
+    }
+    if (!model.dataset) {
+      throw new ApiError(
+        "INVALID_ARGUMENT",
+        `model "${model.name}" has no dataset to score on; register it again with input.dataset`,
+        { argument: "input.modelId" },
+      );
+    }
+    const layers = this.deps.models.layersOf([model.id]);
+    const prunable = layers.filter((l) => l.groupId !== null);
+    const prunableNames = prunable.map((l) => l.name).join(", ") || "none";
+    const requested = input.layers ?? prunable.map((l) => l.name);
+    if (requested.length === 0) {
+      throw new ApiError("INVALID_ARGUMENT", `model "${model.name}" has no prunable layer to score`, {
+        argument: "input.layers",
+      });
+    }
+    const groups: string[] = [];
+    for (const name of requested) {
+      const layer = layers.find((l) => l.name === name);
+      if (!layer) {
+        throw new ApiError(
+          "INVALID_ARGUMENT",
+          `no layer "${name}" in model "${model.name}" (prunable layers: ${prunableNames})`,
+          { argument: "input.layers", layer: name },
+        );
+      }
+      if (layer.groupId === null) {
+        throw new ApiError(
+          "INVALID_ARGUMENT",
+          `layer "${name}" of model "${model.name}" is a ${layer.className} without removable filters ` +
+            `(prunable layers: ${prunableNames})`,
+          { argument: "input.layers", layer: name },
+        );
+      }
+      if (!groups.includes(layer.groupId)) groups.push(layer.groupId);
+    }
+    if (input.maxImages != null && (input.maxImages < 1 || input.maxImages > MAX_IMAGES_LIMIT)) {
+      throw new ApiError(
+        "INVALID_ARGUMENT",
+        `maxImages must be between 1 and ${MAX_IMAGES_LIMIT} (or omitted for the whole split), got ${input.maxImages}`,
+        { argument: "input.maxImages" },
+      );
+    }
+    if (input.seed < 0) {
+      throw new ApiError("INVALID_ARGUMENT", `seed must be ≥ 0, got ${input.seed}`, {
+        argument: "input.seed",
+      });
+    }
+    const row = this.deps.analyses.insert({
+      id: randomUUID(),
+      modelId: model.id,
+      layers: [...new Set(requested)],
+      groups,
+      split: input.split,
+      classwise: input.classwise,
+      maxImages: input.maxImages ?? null,
+      seed: input.seed,
+      createdAt: now(),
+    });
+    this.publish(row);
+    this.deps.queue.enqueue({ kind: "analysis", id: row.id });
+    this.deps.logger.info({ analysisId: row.id, modelId: model.id, groups }, "analysis queued");
+    return toAnalysis(row);
+  }
+
+  /**
+   * Cancels a queued or running analysis (a finished one is returned as it is). A running one is marked
+   * CANCELLED at once; its worker stops at the next batch and its later updates are ignored.
+   */
+  cancel(id: string): Analysis {
+    const row = this.row(id);
+    if (FINAL_STATUSES.has(row.status)) return toAnalysis(row);
+    this.deps.queue.cancel(id);
+    const cancelled = this.deps.analyses.transition(id, ["QUEUED", "RUNNING"], {
+      status: "CANCELLED",
+      finishedAt: now(),
+    });
+    if (cancelled) {
+      this.publish(cancelled);
+      this.deps.logger.info({ analysisId: id }, "analysis cancelled");
+    }
+    return toAnalysis(cancelled ?? this.row(id));
+  }
+
+  /** Before a model is deleted: stop its unfinished analyses. */
+  cancelAllOfModel(modelId: string): void {
+    const page = this.deps.analyses.listByModel(modelId, Number.MAX_SAFE_INTEGER, 0);
+    for (const row of page) if (!FINAL_STATUSES.has(row.status)) this.cancel(row.id);
+  }
+
+  /**
+   * At start: analyses left RUNNING by a stopped server are marked INTERRUPTED, and QUEUED ones are queued
+   * again (they never started, so nothing is lost by running them now).
+   */
+  recover(): { interrupted: number; requeued: number } {
+    const interrupted = this.deps.analyses.interruptRunning(
+      now(),
+      "the server stopped while this analysis ran; start a new analysis to score these layers",
+    );
+    for (const row of interrupted) this.publish(row);
+    const queued = this.deps.analyses.idsWithStatus("QUEUED");
+    for (const id of queued) this.deps.queue.enqueue({ kind: "analysis", id });
+    if (interrupted.length + queued.length > 0) {
+      this.deps.logger.info(
+        { interrupted: interrupted.length, requeued: queued.length },
+        "analyses recovered",
+      );
+    }
+    return { interrupted: interrupted.length, requeued: queued.length };
+  }
+
+  /** The job handler: runs one queued analysis to its end. */
+  readonly run = async (job: JobSpec, signal: AbortSignal): Promise<void> => {
+    const started = this.deps.analyses.transition(job.id, ["QUEUED"], {
+      status: "RUNNING",
+      startedAt: now(),
+    });
+    if (!started) return; // cancelled or deleted while it waited
+    this.publish(started);
+    const model = this.deps.models.findById(started.modelId);
+    if (!model?.dataset) return;
+    const source: ModelSource =
+      model.sourceKind === "demo"
+        ? { kind: "demo", name: model.source }
+        : { kind: "path", path: model.source };
+    const log = this.deps.logger.child({ analysisId: job.id });
+    try {
+      const result = await this.deps.worker.analyse(
+        {
+          kind: "analysis",
+          source,
+          dataset: model.dataset,
+          groups: started.groups,
+          split: started.split.toLowerCase(),
+          classwise: started.classwise,
+          seed: started.seed,
+          ...(started.maxImages !== null ? { maxImages: started.maxImages } : {}),
+        },
+        {
+          backend: this.deps.backend,
+          signal,
+          onProgress: (progress) => {
+            const row = this.deps.analyses.recordProgress(job.id, progress);
+            if (row) this.publish(row);
+          },
+        },
+      );
+      const finished = this.deps.analyses.succeed(job.id, result, now());
+      if (finished) {
+        this.publish(finished);
+        log.info({ images: result.images, seconds: secondsSince(started.startedAt) }, "analysis succeeded");
+      }
+    } catch (error) {
+      this.fail(job.id, error, signal, log);
+    }
+  };
+
+  /**
+   * The analysis's current state, then each change, until a final status. Throws NOT_FOUND at once for an
+   * unknown id (before any event), so the client gets an error rather than an empty stream.
+   */
+  progressEvents(id: string): AsyncGenerator<AnalysisRow> {
+    // Subscribe before reading, so no change between the read and the subscription is missed; events older
+    // than the state read are dropped by revision.
+    const events = this.deps.bus.subscribe(TOPIC, id);
+    let current: AnalysisRow;
+    try {
+      current = this.row(id);
+    } catch (error) {
+      void events.return?.();
+      throw error;
+    }
+    return (async function* () {
+      try {
+        yield current;
+        if (FINAL_STATUSES.has(current.status)) return;
+        let revision = current.revision;
+        for await (const row of events) {
+          if (row.revision <= revision) continue;
+          revision = row.revision;
+          yield row;
+          if (FINAL_STATUSES.has(row.status)) return;
+        }
+      } finally {
+        await events.return?.();
+      }
+    })();
+  }
+
+  private fail(id: string, error: unknown, signal: AbortSignal, log: Logger): void {
+    let status: AnalysisRow["status"] = "FAILED";
+    let code = "INTERNAL";
+    let message = "the analysis failed on an internal error; the API logged the details";
+    if (signal.aborted) {
+      const reason = signal.reason as JobStop;
+      status = reason === "shutdown" ? "INTERRUPTED" : "CANCELLED";
+      code = status;
+      message = reason === "shutdown" ? "the server stopped while this analysis ran" : "cancelled";
+    } else if (isApiError(error) && error.code !== "INTERNAL") {
+      code = error.code;
+      message = error.message;
+      log.warn({ code, message }, "analysis failed");
+    } else {
+      log.error({ err: error }, "analysis failed on an unexpected error");
+    }
+    const row = this.deps.analyses.transition(id, ["RUNNING"], {
+      status,
+      finishedAt: now(),
+      ...(status === "CANCELLED" ? {} : { errorCode: code, errorMessage: message }),
+    });
+    if (row) this.publish(row);
+  }
+
+  private row(id: string): AnalysisRow {
+    const row = this.deps.analyses.findById(id);
+    if (!row) {
+      throw new ApiError("NOT_FOUND", `no analysis with id "${id}"`, { argument: "id" });
+    }
+    return row;
+  }
+
+  private publish(row: AnalysisRow): void {
+    this.deps.bus.publish(TOPIC, row.id, row);
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function secondsSince(iso: string | null): number | undefined {
+  return iso ? (Date.now() - Date.parse(iso)) / 1000 : undefined;
+}

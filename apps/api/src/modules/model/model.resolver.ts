@@ -1,0 +1,86 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+
+import type { Context } from "../../context.js";
+import { AnalysisConnection } from "../analysis/analysis.type.js";
+import { PageArgs } from "../common/connection.js";
+import { Layer } from "../layer/layer.type.js";
+import { RegisterModelInput } from "./model.input.js";
+import { toLayer } from "./model.service.js";
+import { DeleteModelPayload, Model, ModelConnection } from "./model.type.js";
+
+@Resolver(() => Model)
+export class ModelResolver {
+  @Query(() => ModelConnection, { description: "Registered models, oldest first." })
+  models(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context): ModelConnection {
+    return ctx.services.models.list(page);
+  }
+
+  @Query(() => Model, { description: "One model; NOT_FOUND for an unknown id." })
+  model(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Model {
+    return ctx.services.models.get(id);
+  }
+
+  @Mutation(() => Model, {
+    description:
+      "Registers a demo model shipped with Carve (e.g. mnist), or returns it if already registered.",
+  })
+  registerDemoModel(@Arg("name", () => String) name: string, @Ctx() ctx: Context): Promise<Model> {
+    return ctx.services.models.registerDemo(name);
+  }
+
+  @Mutation(() => Model, {
+    description:
+      "Registers a TF.js layers model on the server's disk. Nothing is stored if it fails to load.",
+  })
+  registerModel(
+    @Arg("input", () => RegisterModelInput) input: RegisterModelInput,
+    @Ctx() ctx: Context,
+  ): Promise<Model> {
+    return ctx.services.models.register(input);
+  }
+
+  @Mutation(() => Model)
+  renameModel(
+    @Arg("id", () => ID) id: string,
+    @Arg("name", () => String) name: string,
+    @Ctx() ctx: Context,
+  ): Model {
+    return ctx.services.models.rename(id, name);
+  }
+
+  @Mutation(() => DeleteModelPayload, {
+    description: "Deletes a model with its layers, filters and analyses (unfinished analyses are cancelled).",
+  })
+  deleteModel(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): DeleteModelPayload {
+    return { id, deleted: ctx.services.models.delete(id) };
+  }
+
+  @FieldResolver(() => [Layer], { description: "Layers in topological order." })
+  async layers(
+    @Root() model: Model,
+    @Arg("prunableOnly", () => Boolean, { defaultValue: false }) prunableOnly: boolean,
+    @Ctx() ctx: Context,
+  ): Promise<Layer[]> {
+    const layers = (await ctx.loaders.layers.load(model.id)).map(toLayer);
+    return prunableOnly ? layers.filter((l) => l.prunable) : layers;
+  }
+
+  @FieldResolver(() => Layer, { nullable: true, description: "The layer of this name, or null." })
+  async layer(
+    @Root() model: Model,
+    @Arg("name", () => String) name: string,
+    @Ctx() ctx: Context,
+  ): Promise<Layer | null> {
+    const row = (await ctx.loaders.layers.load(model.id)).find((l) => l.name === name);
+    return row ? toLayer(row) : null;
+  }
+
+  @FieldResolver(() => AnalysisConnection, { description: "CAR analyses of this model, newest first." })
+  analyses(
+    @Root() model: Model,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: Context,
+  ): AnalysisConnection {
+    return ctx.services.analyses.listByModel(model.id, page);
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * Registering, listing, renaming and deleting models. A model's static facts (layers, filter groups, L1
+ * norms, kernel images) are read once, in a worker thread, when it is registered; queries then only read SQL.
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+import type { Logger } from "pino";
+
+import type { SettingsRepository } from "../../db/settings.repository.js";
+import type { ModelRow } from "../../db/tables.js";
+import { ApiError, isApiError } from "../../errors.js";
+import type { WorkerRunner } from "../../jobs/worker-runner.js";
+import type { InspectResult, ModelSource as ModelSourceValue } from "../../jobs/worker-protocol.js";
+import type { AnalysisService } from "../analysis/analysis.service.js";
+import { type ConnectionValue, type PageArgs, connection, pageWindow } from "../common/connection.js";
+import type { Layer } from "../layer/layer.type.js";
+import type { RegisterModelInput } from "./model.input.js";
+import type { DeletedModel, ModelRepository } from "./model.repository.js";
+import { type Model, ModelSource } from "./model.type.js";
+
+const DEMOS_SEEDED = "demos_seeded";
+const MAX_NAME_LENGTH = 200;
+
+export function toModel(row: ModelRow): Model {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    source: row.sourceKind === "demo" ? ModelSource.DEMO : ModelSource.PATH,
+    location: row.source,
+    dataset: row.dataset,
+    topology: row.topology,
+    inputShape: row.inputShape,
+    classes: row.classNames,
+    params: row.params,
+    flops: row.flops,
+    sizeBytes: row.sizeBytes,
+    accuracy: row.testAccuracy,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function toLayer(row: {
+  modelId: string;
+  position: number;
+  name: string;
+  className: string;
+  outputShape: Array<number | null>;
+  filters: number | null;
+  kernelSize: number[] | null;
+  activation: string | null;
+  params: number;
+  flops: number;
+  groupId: string | null;
+}): Layer {
+  return {
+    modelId: row.modelId,
+    index: row.position,
+    name: row.name,
+    className: row.className,
+    outputShape: row.outputShape,
+    filterCount: row.filters,
+    kernelSize: row.kernelSize,
+    activation: row.activation,
+    params: row.params,
+    flops: row.flops,
+    prunable: row.groupId !== null,
+    filterGroupId: row.groupId,
+  };
+}
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_NAME_LENGTH) {
+    throw new ApiError(
+      "INVALID_ARGUMENT",
+      `a model name must be 1 to ${MAX_NAME_LENGTH} characters (not only spaces), got ${JSON.stringify(name)}`,
+      { argument: "name" },
+    );
+  }
+  return trimmed;
+}
+
+export interface ModelServiceDeps {
+  models: ModelRepository;
+  settings: SettingsRepository;
+  analyses: () => AnalysisService;
+  worker: WorkerRunner;
+  backend: string;
+  logger: Logger;
+}
+
+export class ModelService {
+  constructor(private readonly deps: ModelServiceDeps) {}
+
+  list(page: PageArgs): ConnectionValue<Model> {
+    const { limit, offset } = pageWindow(page);
+    return connection(this.deps.models.list(limit, offset).map(toModel), offset, this.deps.models.count());
+  }
+
+  get(id: string): Model {
+    return toModel(this.row(id));
+  }
+
+  /** The model row, or NOT_FOUND. */
+  row(id: string, argument = "id"): ModelRow {
+    const row = this.deps.models.findById(id);
+    if (!row) {
+      throw new ApiError("NOT_FOUND", `no model with id "${id}"; list them with the models query`, {
+        argument,
+      });
+    }
+    return row;
+  }
+
+  /** Registers a shipped demo model, or returns it if it is registered already. */
+  async registerDemo(name: string): Promise<Model> {
+    const existing = this.deps.models.findDemo(name);
+    if (existing) return toModel(existing);
+    const result = await this.deps.worker.inspectDemos(
+      { kind: "inspect-demos", names: [name] },
+      this.workerOptions(),
+    );
+    const inspected = result.models[0]!;
+    return toModel(this.insertDemo(inspected.demo, inspected.model));
+  }
+
+  /**
+   * Registers every trained demo model the first time a database is started (then never again, so a demo a
+   * user deleted stays deleted). Failures are logged, not fatal: the API is useful without demos.
+   */
+  async seedDemos(): Promise<void> {
+    if (this.deps.settings.get(DEMOS_SEEDED)) return;
+    try {
+      const result = await this.deps.worker.inspectDemos({ kind: "inspect-demos" }, this.workerOptions());
+      for (const { demo, model } of result.models) {
+        if (!this.deps.models.findDemo(demo)) this.insertDemo(demo, model);
+      }
+      for (const { demo, reason } of result.skipped)
+        this.deps.logger.info({ demo, reason }, "demo model not seeded");
+      this.deps.settings.set(DEMOS_SEEDED, new Date().toISOString());
+      this.deps.logger.info({ demos: result.models.map((m) => m.demo) }, "demo models registered");
+    } catch (error) {
+      this.deps.logger.error(
+        { err: error },
+        "registering the demo models failed; register them with registerDemoModel",
+      );
+    }
+  }
+
+  /** Registers a model.json (or its folder) on the server's disk; nothing is stored unless it loads. */
+  async register(input: RegisterModelInput): Promise<Model> {
+    const location = path.resolve(input.path);
+    if (!existsSync(location)) {
+      throw new ApiError(
+        "NOT_FOUND",
+        `model not found: nothing at ${location} on the server; give the path of a model.json or its folder`,
+        { argument: "input.path" },
+      );
+    }
+    const name = input.name == null ? undefined : checkName(input.name);
+    const source: ModelSourceValue = { kind: "path", path: location };
+    let inspected: InspectResult;
+    try {
+      inspected = await this.deps.worker.inspect(
+        { kind: "inspect", source, ...(input.dataset ? { dataset: input.dataset } : {}) },
+        this.workerOptions(),
+      );
+    } catch (error) {
+      if (isApiError(error) && error.code !== "INTERNAL") {
+        throw new ApiError(error.code, `could not register ${location}: ${error.message}`, {
+          argument: "input",
+        });
+      }
+      throw error;
+    }
+    const row = this.deps.models.insert(
+      randomUUID(),
+      source,
+      { ...inspected, name: name ?? inspected.name },
+      now(),
+    );
+    return toModel(row);
+  }
+
+  rename(id: string, name: string): Model {
+    const row = this.deps.models.rename(this.row(id).id, checkName(name), now());
+    return toModel(row!);
+  }
+
+  /** Cancels the model's unfinished analyses, then deletes it with everything that depends on it. */
+  delete(id: string): DeletedModel {
+    this.row(id);
+    this.deps.analyses().cancelAllOfModel(id);
+    const deleted = this.deps.models.delete(id);
+    if (!deleted) throw new ApiError("NOT_FOUND", `no model with id "${id}"`, { argument: "id" });
+    this.deps.logger.info({ modelId: id, deleted }, "model deleted");
+    return deleted;
+  }
+
+  private insertDemo(demo: string, model: InspectResult): ModelRow {
+    try {
+      return this.deps.models.insert(randomUUID(), { kind: "demo", name: demo }, model, now());
+    } catch (error) {
+      // Two registrations of the same demo raced: the unique index kept the first.
+      const existing = this.deps.models.findDemo(demo);
+      if (existing) return existing;
+      throw error;
+    }
+  }
+
+  private workerOptions() {
+    return { backend: this.deps.backend };
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

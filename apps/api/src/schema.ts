@@ -1,0 +1,27 @@
+import "reflect-metadata";
+
+import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
+import { buildSchema } from "type-graphql";
+
+import { type EventBus, InProcessEventBus, typeGraphqlPubSub } from "./events/event-bus.js";
+import { AnalysisResolver } from "./modules/analysis/analysis.resolver.js";
+import { FilterResolver } from "./modules/filter/filter.resolver.js";
+import { LayerResolver } from "./modules/layer/layer.resolver.js";
+import { ModelResolver } from "./modules/model/model.resolver.js";
+
+export const RESOLVERS = [ModelResolver, LayerResolver, FilterResolver, AnalysisResolver] as const;
+
+/** The executable schema. Subscriptions read events from `bus`. */
+export function buildApiSchema(bus: EventBus = new InProcessEventBus()): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: RESOLVERS,
+    pubSub: typeGraphqlPubSub(bus),
+    // Inputs are checked by the services (with messages that name the model and its layers), not class-validator.
+    validate: false,
+  });
+}
+
+/** The schema in SDL: types sorted by name, so the text changes only when the schema does. */
+export async function printApiSchema(): Promise<string> {
+  return printSchema(lexicographicSortSchema(await buildApiSchema()));
+}

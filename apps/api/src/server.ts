@@ -1,0 +1,183 @@
+/**
+ * `createServer` wires the API together — database, event bus, job queue, services, GraphQL over HTTP
+ * (`/graphql`) and WebSocket (graphql-ws on the same path) — and hands back something to `listen()` on and
+ * `stop()`. Tests start it on port 0 with a temporary data directory.
+ */
+// Decorated classes need the Reflect metadata API before they load; importing it here too lets a program
+// that only imports createServer work without remembering to load it first.
+import "reflect-metadata";
+
+import { type Server, createServer as createHttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import express from "express";
+import type { GraphQLFormattedError } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import type { Logger } from "pino";
+import { WebSocketServer } from "ws";
+
+import { type Context, createContext } from "./context.js";
+import { type Store, openStore } from "./db/database.js";
+import { SettingsRepository } from "./db/settings.repository.js";
+import { type Env, databaseFile, parseEnv } from "./env.js";
+import { formatError } from "./errors.js";
+import { type EventBus, InProcessEventBus } from "./events/event-bus.js";
+import { InProcessJobQueue, type JobQueue } from "./jobs/job-queue.js";
+import { type WorkerRunner, threadWorkerRunner } from "./jobs/worker-runner.js";
+import { createLogger } from "./logger.js";
+import { AnalysisRepository } from "./modules/analysis/analysis.repository.js";
+import { AnalysisService } from "./modules/analysis/analysis.service.js";
+import { FilterService } from "./modules/filter/filter.service.js";
+import { ModelRepository } from "./modules/model/model.repository.js";
+import { ModelService } from "./modules/model/model.service.js";
+import { buildApiSchema } from "./schema.js";
+
+export const GRAPHQL_PATH = "/graphql";
+
+export interface ServerDeps {
+  /** Configuration; missing keys take their defaults (see env.ts). */
+  env?: Partial<Env>;
+  logger?: Logger;
+  /** Where TF.js work runs; default: a worker thread per task. */
+  worker?: WorkerRunner;
+  /** Default: the in-process bus. */
+  bus?: EventBus;
+  /** Default: the in-process queue with CARVE_JOB_CONCURRENCY slots. */
+  queue?: JobQueue;
+}
+
+export interface CarveServer {
+  readonly env: Env;
+  readonly store: Store;
+  readonly services: Context["services"];
+  /** Starts accepting connections; resolves with the address (port 0 picks a free port). */
+  listen(port?: number, host?: string): Promise<{ port: number; url: string; wsUrl: string }>;
+  /**
+   * Stops gracefully: running analyses are marked INTERRUPTED (their subscribers get that final state),
+   * connections are drained, the database is closed.
+   */
+  stop(): Promise<void>;
+}
+
+/** Builds a ready-to-listen API: migrations applied, interrupted jobs recovered, demo models registered. */
+export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> {
+  const env: Env = { ...parseEnv({}), ...deps.env };
+  const logger = deps.logger ?? createLogger(env);
+  const store = openStore(databaseFile(env));
+  logger.info({ database: store.file }, "database ready");
+
+  const repositories = { models: new ModelRepository(store.db), analyses: new AnalysisRepository(store.db) };
+  const bus = deps.bus ?? new InProcessEventBus();
+  const queue =
+    deps.queue ??
+    new InProcessJobQueue(env.CARVE_JOB_CONCURRENCY, (job, error) =>
+      logger.error({ err: error, job }, "a job handler threw"),
+    );
+  const worker = deps.worker ?? threadWorkerRunner;
+  const analyses = new AnalysisService({
+    ...repositories,
+    bus,
+    queue,
+    worker,
+    backend: env.CARVE_BACKEND,
+    logger,
+  });
+  const services: Context["services"] = {
+    analyses,
+    models: new ModelService({
+      models: repositories.models,
+      settings: new SettingsRepository(store.db),
+      analyses: () => analyses,
+      worker,
+      backend: env.CARVE_BACKEND,
+      logger,
+    }),
+    filters: new FilterService(repositories),
+  };
+  const app = { services, repositories };
+
+  analyses.recover();
+  if (env.CARVE_SEED_DEMOS) await services.models.seedDemos();
+
+  const schema = await buildApiSchema(bus);
+  const expressApp = express();
+  const httpServer: Server = createHttpServer(expressApp);
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  const format = (formatted: GraphQLFormattedError, error: unknown) => formatError(formatted, error, logger);
+  const wsCleanup = useServer<Record<string, unknown>>(
+    {
+      schema,
+      context: () => createContext(app),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.toJSON(), e)),
+    },
+    wsServer,
+  );
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError: format,
+    includeStacktraceInErrorResponses: env.NODE_ENV !== "production",
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  expressApp.get("/healthz", (_req, res) => {
+    res.json({ status: "ok", jobs: queue.stats() });
+  });
+  expressApp.use(
+    GRAPHQL_PATH,
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, { context: async () => createContext(app) }),
+  );
+
+  queue.process(analyses.run);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    env,
+    store,
+    services,
+    listen(port = env.PORT, host = env.HOST) {
+      return new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off("error", reject);
+          const address = httpServer.address() as AddressInfo;
+          const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+          const url = `http://${shown}:${address.port}${GRAPHQL_PATH}`;
+          logger.info({ url }, "Carve API listening");
+          resolve({ port: address.port, url, wsUrl: url.replace(/^http/, "ws") });
+        });
+      });
+    },
+    stop() {
+      stopped ??= (async () => {
+        await queue.close();
+        // Running analyses were just marked INTERRUPTED and published; a moment lets open subscriptions send
+        // that final state before their sockets close.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await apollo.stop();
+        if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await bus.close();
+        store.close();
+        logger.info("Carve API stopped");
+      })();
+      return stopped;
+    },
+  };
+}
