@@ -39,6 +39,37 @@ export interface ScoreOptions {
   maxImages?: number;
   /** The channel graph of the model, if the caller already built it; built from the model otherwise. */
   graph?: ChannelGraph;
+  /**
+   * CAR only: how to compute it. "exact" (the default) caches the network up to each group's removal point,
+   * subtracts a filter's contribution at the next linear layer where the topology allows, and batches masked
+   * copies elsewhere — the same flips and drops as "naive", loss increases equal to float32 rounding, an
+   * order of magnitude faster. "naive" runs one masked forward pass over the set per filter (the reference).
+   */
+  method?: CarMethod;
+  /**
+   * CAR "exact" only: MiB of tensors and caches the engine may hold (default 256); it sizes chunks of images
+   * and stacked passes to fit. Does not change results.
+   */
+  memoryBudgetMB?: number;
+}
+
+/** How CAR is computed; see `ScoreOptions.method`. */
+export const CAR_METHODS = ["exact", "naive"] as const;
+export type CarMethod = (typeof CAR_METHODS)[number];
+
+/** What the fast CAR engine did (ScoreReport.engine), for benchmarks and diagnostics. */
+export interface CarEngineReport {
+  method: CarMethod;
+  /** Group id → the plan it was scored with: "head", "next-linear" or "general" (exact method only). */
+  plans: Record<string, string>;
+  /** (filter, image) outcomes computed, the base network's not counted. */
+  filterImageEvaluations: number;
+  /** (filter, image) pairs whose correctness the naive pass settled because outputs were rounding-close. */
+  rechecks: number;
+  /** Images per chunk, and the largest images × stacked copies in one pass with its budget-derived bound. */
+  chunkImages: number;
+  maxStacked: number;
+  stackLimit: number;
 }
 
 /**
@@ -102,6 +133,8 @@ export interface ScoreReport {
   /** In the order the groups were requested (graph order by default). */
   groups: GroupScores[];
   seconds: number;
+  /** CAR: how the scores were computed. */
+  engine?: CarEngineReport;
 }
 
 /** Everything a criterion may use, prepared and validated once by `scoreFilters`. */
@@ -119,6 +152,10 @@ export interface ScoringContext {
   batchSize: number;
   classwise: boolean;
   seed: number;
+  /** CAR: "exact" (default) or "naive"; see `ScoreOptions.method`. */
+  method?: CarMethod;
+  /** CAR "exact": the engine's memory budget in MiB (default 256). */
+  memoryBudgetMB?: number;
 }
 
 /** What a criterion returns for one filter; `scoreFilters` adds the group id and the rank. */
@@ -142,6 +179,8 @@ export interface CriterionResult {
   /** Group id → one entry per remaining (not removed) filter of that group, in filter order. */
   groups: ReadonlyMap<string, RawFilterScore[]>;
   base?: BaseOutcome;
+  /** CAR: how the scores were computed. */
+  engine?: CarEngineReport;
 }
 
 /**

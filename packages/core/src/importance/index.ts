@@ -4,8 +4,11 @@
  * is built around; l1, mean-activation, apoz, taylor and random are the baselines it is compared with.
  */
 export {
+  CAR_METHODS,
   CRITERION_NAMES,
   type BaseOutcome,
+  type CarEngineReport,
+  type CarMethod,
   type CarStatistics,
   type CriterionName,
   type CriterionResult,

@@ -71,7 +71,7 @@ describe("scoreFilters", () => {
     },
   );
 
-  it("stops with ABORTED between batches when the signal fires, leaking no tensor", async () => {
+  it("stops the naive CAR with ABORTED between batches when the signal fires, leaking no tensor", async () => {
     const controller = new AbortController();
     const before = tf.memory().numTensors;
     const seen: Progress[] = [];
@@ -79,7 +79,7 @@ describe("scoreFilters", () => {
       scoreFilters(
         model,
         "car",
-        { dataset: evalSet, batchSize: 50 },
+        { dataset: evalSet, batchSize: 50, method: "naive" },
         {
           signal: controller.signal,
           onProgress: (p) => {
@@ -114,12 +114,53 @@ describe("scoreFilters", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it("reports CAR progress per batch over all filters, naming the filter, until done reaches total", async () => {
+  it("stops the exact CAR with ABORTED between chunks of images, leaking no tensor", async () => {
+    const controller = new AbortController();
+    const before = tf.memory().numTensors;
+    const seen: Progress[] = [];
+    await expectCarveError(
+      scoreFilters(
+        model,
+        "car",
+        // A small budget makes several chunks.
+        { dataset: evalSet, memoryBudgetMB: 4 },
+        {
+          signal: controller.signal,
+          onProgress: (p) => {
+            seen.push(p);
+            if (p.done === 2) controller.abort();
+          },
+        },
+      ),
+      "ABORTED",
+      /cancelled/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    expect(seen.at(-1)!.done).toBe(2);
+    expect(seen.at(-1)!.total).toBeGreaterThan(2);
+  });
+
+  it("reports exact CAR progress per chunk of images until done reaches total", async () => {
     const seen: Progress[] = [];
     await scoreFilters(
       model,
       "car",
-      { dataset: evalSet, batchSize: 100 },
+      { dataset: evalSet, memoryBudgetMB: 4 },
+      { onProgress: (p) => seen.push({ ...p }) },
+    );
+    const total = seen[0]!.total;
+    expect(total).toBeGreaterThan(1);
+    expect(seen.map((p) => p.done)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(seen.at(-1)!.phase).toMatch(new RegExp(`images ${evalSet.size}/${evalSet.size}$`));
+    expect(seen.at(-1)!.etaSeconds).toBe(0);
+  });
+
+  it("reports naive CAR progress per batch over all filters, naming the filter, until done reaches total", async () => {
+    const seen: Progress[] = [];
+    await scoreFilters(
+      model,
+      "car",
+      { dataset: evalSet, batchSize: 100, method: "naive" },
       { onProgress: (p) => seen.push({ ...p }) },
     );
     // 3 batches × (1 base pass + 16 + 32 filters).

@@ -12,7 +12,9 @@ import { MaskedModel, NO_REMOVAL, validateRemoval } from "../mask/index.js";
 import type { OperationControl } from "../util/operation.js";
 import { apozCriterion, meanActivationCriterion } from "./activation-statistics.js";
 import { carCriterion } from "./car.js";
+import { DEFAULT_MEMORY_BUDGET_MB } from "../fastcar/index.js";
 import {
+  CAR_METHODS,
   CRITERION_NAMES,
   type CriterionName,
   type FilterScore,
@@ -156,8 +158,9 @@ function ranked(groupId: string, raw: readonly RawFilterScore[]): FilterScore[] 
  * "taylor" (first-order Taylor |a·∂L/∂a|), "random" (seeded uniform). All but l1 and random need
  * `options.dataset`.
  *
- * Long-running (CAR is one forward pass over the set per filter): checks `control.signal` between batches
- * and throws ABORTED; reports progress per batch. The model is only read; no tensor outlives the call.
+ * Long-running: checks `control.signal` between batches and throws ABORTED; reports progress per batch. CAR
+ * is exact either way: `options.method` "exact" (default) is the fast engine (src/fastcar), "naive" one
+ * masked forward pass over the set per filter. The model is only read; no tensor outlives the call.
  */
 export async function scoreFilters(
   model: tfl.LayersModel,
@@ -178,6 +181,20 @@ export async function scoreFilters(
   if (!Number.isInteger(seed)) {
     throw new CarveError("INVALID_ARGUMENT", `scoreFilters: seed must be an integer, got ${seed}`);
   }
+  const method = options.method ?? "exact";
+  if (!(CAR_METHODS as readonly string[]).includes(method)) {
+    throw new CarveError(
+      "INVALID_ARGUMENT",
+      `scoreFilters: method must be one of ${CAR_METHODS.join(", ")}, got "${method}"`,
+    );
+  }
+  const memoryBudgetMB = options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
+  if (!(memoryBudgetMB > 0) || !Number.isFinite(memoryBudgetMB)) {
+    throw new CarveError(
+      "INVALID_ARGUMENT",
+      `scoreFilters: memoryBudgetMB must be a positive number of MiB, got ${memoryBudgetMB}`,
+    );
+  }
   const graph = options.graph ?? buildChannelGraph(model);
   const groups = resolveGroups(graph, options.groups);
   const base = options.base ?? NO_REMOVAL;
@@ -196,6 +213,8 @@ export async function scoreFilters(
         batchSize,
         classwise: options.classwise ?? false,
         seed,
+        method,
+        memoryBudgetMB,
       },
       control,
     );
@@ -220,6 +239,7 @@ export async function scoreFilters(
       ...(result.base ? { baseAccuracy: result.base.accuracy, baseLoss: result.base.loss } : {}),
       groups: scored,
       seconds: (performance.now() - started) / 1000,
+      ...(result.engine ? { engine: result.engine } : {}),
     };
   } finally {
     masked.dispose();

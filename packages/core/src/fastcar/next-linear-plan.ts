@@ -1,0 +1,289 @@
+/**
+ * The next-linear plan: the group reaches a hidden Conv2D or Dense layer L through per-channel layers only.
+ * Per chunk, L's pre-activation z = L(x) is computed once (with a following BatchNormalization folded in:
+ * BN(z) = s·z + t per channel, so the kernel becomes s·W and the bias s·b + t). Removing filter f subtracts
+ * the contribution of channel f alone, c_f = conv(x_f, W[:, :, f, :]) — a one-input-channel convolution —
+ * or x_f · W[rows of f] for a Dense; then only the layers after L run. In greedy pruning the state stays
+ * valid after a removal of this group: z becomes z − c_f.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+
+import type { GraphAnalysis } from "../graph/channel-graph.js";
+import { activationName, layerConfig } from "../graph/layer-kinds.js";
+import type { Executor, MaskSet, StepReplacement } from "./executor.js";
+import { type CompiledSuffix, activationOp, compileSuffix } from "./fast-suffix.js";
+import { BYTES_PER_FLOAT, peakLiveFloats, slotFloats } from "./memory.js";
+import type { NextLinearPlanSpec } from "./plan.js";
+import { type ChunkState, type PlanRunner, type RowVisitor, tensorBytes } from "./runner.js";
+
+interface NextLinearState extends ChunkState {
+  /** Channel f of L's input, per filter: [n, H, W, 1] (Conv2D) or [n, P] (Dense). */
+  channels: tf.Tensor[];
+  /** L's pre-activation (BatchNormalization folded in when there is one). */
+  z: tf.Tensor;
+}
+
+interface ConvArgs {
+  strides: [number, number];
+  padding: "same" | "valid";
+  dilations: [number, number];
+}
+
+function pair(value: unknown, fallback: number): [number, number] {
+  if (Array.isArray(value)) return [Number(value[0] ?? fallback), Number(value[1] ?? value[0] ?? fallback)];
+  if (typeof value === "number") return [value, value];
+  return [fallback, fallback];
+}
+
+export class NextLinearPlanRunner implements PlanRunner {
+  readonly kind = "next-linear" as const;
+  readonly group: number;
+  readonly captureSlots: readonly number[];
+  readonly stopAfter: number;
+  readonly lastCapturedStep: number;
+  readonly stateBytesPerImage: number;
+  readonly workBytesPerImage: number;
+  lastStacked = 0;
+  private readonly kernel: tf.Tensor;
+  private readonly bias?: tf.Tensor1D;
+  private readonly conv?: ConvArgs;
+  private readonly activation?: (x: tf.Tensor) => tf.Tensor;
+  private activationLayer?: tfl.layers.Layer;
+  private readonly filterKernels = new Map<number, tf.Tensor>();
+  private readonly resumeSlot: number;
+  /** The layers after L as plain ops, when they form a chain fast-suffix.ts knows. */
+  private readonly suffix?: CompiledSuffix;
+  /** z computed by the base forward pass through `replacement()`, for the next `prepare`. */
+  private forwardZ?: tf.Tensor;
+
+  constructor(
+    private readonly analysis: GraphAnalysis,
+    private readonly executor: Executor,
+    private readonly spec: NextLinearPlanSpec,
+  ) {
+    const { topology } = analysis;
+    const step = topology.steps[spec.linearStep]!;
+    const layer = step.layer;
+    const [rawKernel, rawBias] = layer.getWeights();
+    const useBias = layerConfig(layer).useBias !== false && rawBias !== undefined;
+    let scale: tf.Tensor1D | undefined;
+    let shift: tf.Tensor1D | undefined;
+    if (spec.foldedBatchNorm !== undefined) {
+      [scale, shift] = batchNormAffine(topology.steps[spec.foldedBatchNorm]!.layer);
+    }
+    this.kernel = tf.tidy(() => (scale ? tf.mul(rawKernel!, scale) : tf.clone(rawKernel!)));
+    const bias = tf.tidy(() => {
+      if (!scale) return useBias ? tf.clone(rawBias!) : undefined;
+      const b = useBias ? tf.mul(rawBias!, scale) : undefined;
+      return b ? tf.add(b, shift!) : tf.clone(shift!);
+    });
+    if (bias) this.bias = bias as tf.Tensor1D;
+    scale?.dispose();
+    shift?.dispose();
+    if (spec.layer === "conv2d") {
+      const config = layerConfig(layer);
+      this.conv = {
+        strides: pair(config.strides, 1),
+        padding: config.padding === "same" ? "same" : "valid",
+        dilations: pair(config.dilationRate, 1),
+      };
+    }
+    const name = spec.foldedBatchNorm === undefined ? activationName(layer) : "linear";
+    if (name !== "linear") this.activation = activationOp(name) ?? this.layerActivation(name);
+    this.group = spec.group;
+    this.captureSlots = [spec.inputSlot];
+    this.stopAfter = topology.producerStep[spec.inputSlot]!;
+    this.lastCapturedStep = this.stopAfter;
+    this.resumeSlot = topology.steps[spec.resumeStep]!.outputs[0]!;
+    this.suffix = compileSuffix(analysis, spec.resumeStep + 1, name, spec.resumeStep);
+    const inputFloats = slotFloats(analysis, spec.inputSlot);
+    const zFloats = slotFloats(analysis, this.resumeSlot);
+    this.stateBytesPerImage = (inputFloats + zFloats) * BYTES_PER_FLOAT;
+    // Per filter: x_f, c_f, z − c_f, its activation, then the rest of the network from L's output.
+    const suffix = peakLiveFloats(analysis, spec.resumeStep + 1, topology.steps.length - 1, [
+      this.resumeSlot,
+    ]);
+    this.workBytesPerImage = (inputFloats / spec.size + 3 * zFloats + suffix) * BYTES_PER_FLOAT;
+  }
+
+  /** Lets the base forward pass compute L (and the folded BatchNormalization) from z, keeping z. */
+  replacement(): StepReplacement {
+    return {
+      from: this.spec.linearStep,
+      through: this.spec.resumeStep,
+      compute: (x) => {
+        this.forwardZ?.dispose();
+        const z = this.linear(x, x.shape[0]!);
+        this.forwardZ = z;
+        return this.activation ? tf.tidy(() => this.activation!(z)) : tf.clone(z);
+      },
+    };
+  }
+
+  prepare(captured: Map<number, tf.Tensor>, images: number): NextLinearState {
+    const x = captured.get(this.spec.inputSlot)!;
+    try {
+      const channels = this.spec.size;
+      const z = this.forwardZ ?? this.linear(x, images);
+      this.forwardZ = undefined;
+      // One tensor per channel, split in JavaScript: wasm's Slice reads the whole input back per call and
+      // its Gather walks element by element, either of which would cost more than the filter's own work.
+      const values = x.dataSync();
+      const perChannel = values.length / channels;
+      const shape = this.conv ? [images, ...x.shape.slice(1, 3), 1] : [images, this.spec.positions];
+      const split = Array.from({ length: channels }, () => new Float32Array(perChannel));
+      for (let i = 0, p = 0; p < perChannel; p++) {
+        for (let c = 0; c < channels; c++, i++) split[c]![p] = values[i]!;
+      }
+      const channelTensors = split.map((data) => tf.tensor(data, shape));
+      const state: NextLinearState = {
+        images,
+        bytes: tensorBytes([...channelTensors, z]),
+        channels: channelTensors,
+        z,
+        dispose: () => {
+          for (const t of state.channels) t.dispose();
+          state.z.dispose();
+        },
+      };
+      return state;
+    } finally {
+      x.dispose();
+    }
+  }
+
+  removeFromState(state: ChunkState, filters: readonly number[]): void {
+    const s = state as NextLinearState;
+    for (const f of filters) {
+      const next = tf.tidy(() => tf.sub(s.z, this.contribution(s, f)));
+      s.z.dispose();
+      s.z = next;
+    }
+  }
+
+  async evaluate(
+    state: ChunkState,
+    filters: readonly number[],
+    masks: MaskSet,
+    _maxStacked: number,
+    visit: RowVisitor,
+  ): Promise<void> {
+    const s = state as NextLinearState;
+    this.lastStacked = s.images;
+    const suffix = this.suffix;
+    const kind = suffix ? suffix.kind : this.executor.outputsProbabilities ? "probabilities" : "logits";
+    const run = async (filter: number | null) => {
+      const output = tf.tidy(() => {
+        const pre = filter === null ? s.z : tf.sub(s.z, this.contribution(s, filter));
+        if (suffix) return suffix.run(pre, masks);
+        let value = this.activation ? this.activation(pre) : pre;
+        const mask = masks.get(this.spec.resumeStep);
+        if (mask) value = tf.mul(value, mask);
+        return this.executor.resume(
+          this.spec.resumeStep + 1,
+          new Map([[this.resumeSlot, value]]),
+          (step) => masks.get(step) ?? null,
+        );
+      });
+      try {
+        visit(filter, await output.data(), kind, 0);
+      } finally {
+        output.dispose();
+      }
+    };
+    await run(null);
+    for (const f of filters) await run(f);
+  }
+
+  /** z = L(x) before L's activation, with the BatchNormalization folded in when there is one. */
+  private linear(x: tf.Tensor, images: number): tf.Tensor {
+    return tf.tidy(() => {
+      const pre = this.conv
+        ? tf.conv2d(
+            x as tf.Tensor4D,
+            this.kernel as tf.Tensor4D,
+            this.conv.strides,
+            this.conv.padding,
+            "NHWC",
+            this.conv.dilations,
+          )
+        : tf.matMul(tf.reshape(x, [images, -1]) as tf.Tensor2D, this.kernel as tf.Tensor2D);
+      return this.bias ? tf.add(pre, this.bias) : pre;
+    });
+  }
+
+  /** c_f: L's pre-activation from channel f of its input alone (no bias). Call inside tf.tidy. */
+  private contribution(state: NextLinearState, f: number): tf.Tensor {
+    const kernel = this.filterKernel(f);
+    const xf = state.channels[f]!;
+    if (this.conv) {
+      return tf.conv2d(
+        xf as tf.Tensor4D,
+        kernel as tf.Tensor4D,
+        this.conv.strides,
+        this.conv.padding,
+        "NHWC",
+        this.conv.dilations,
+      );
+    }
+    return tf.matMul(xf as tf.Tensor2D, kernel as tf.Tensor2D);
+  }
+
+  /** Channel f's slice of L's kernel: [kh, kw, 1, out] or the P rows p·C + f of a Dense kernel. Cached. */
+  private filterKernel(f: number): tf.Tensor {
+    let kernel = this.filterKernels.get(f);
+    if (!kernel) {
+      kernel = tf.tidy(() => {
+        if (this.conv) {
+          const [kh, kw, , out] = this.kernel.shape as [number, number, number, number];
+          return tf.reshape(tf.gather(this.kernel, [f], 2), [kh, kw, 1, out]);
+        }
+        const channels = this.spec.size;
+        const rows = Array.from({ length: this.spec.positions }, (_, p) => p * channels + f);
+        return tf.gather(this.kernel, tf.tensor1d(rows, "int32"), 0);
+      });
+      // Callers run inside tf.tidy: the cached kernel must outlive it.
+      tf.keep(kernel);
+      this.filterKernels.set(f, kernel);
+    }
+    return kernel;
+  }
+
+  dispose(): void {
+    this.kernel.dispose();
+    this.bias?.dispose();
+    for (const kernel of this.filterKernels.values()) kernel.dispose();
+    this.filterKernels.clear();
+    this.activationLayer?.dispose();
+    this.forwardZ?.dispose();
+    this.forwardZ = undefined;
+  }
+
+  /** tfjs-layers' own implementation of an activation without a direct tf op here. */
+  private layerActivation(name: string): (x: tf.Tensor) => tf.Tensor {
+    const layer = tfl.layers.activation({ activation: name as "relu" });
+    this.activationLayer = layer;
+    return (x) => layer.apply(x) as tf.Tensor;
+  }
+}
+
+/**
+ * Inference BatchNormalization as y = s·x + t per channel: s = γ / √(var + ε), t = β − mean·s. Missing γ
+ * (scale: false) or β (center: false) count as 1 and 0.
+ */
+function batchNormAffine(layer: tfl.layers.Layer): [tf.Tensor1D, tf.Tensor1D] {
+  const config = layerConfig(layer);
+  const epsilon = typeof config.epsilon === "number" ? config.epsilon : 1e-3;
+  const byName = new Map(layer.weights.map((w) => [w.originalName.split("/").pop()!, w.read()]));
+  return tf.tidy(() => {
+    const mean = byName.get("moving_mean")!;
+    const variance = byName.get("moving_variance")!;
+    const gamma = byName.get("gamma");
+    const beta = byName.get("beta");
+    const inv = tf.rsqrt(tf.add(variance, epsilon));
+    const scale = gamma ? tf.mul(inv, gamma) : inv;
+    const shift = beta ? tf.sub(beta, tf.mul(mean, scale)) : tf.neg(tf.mul(mean, scale));
+    return [scale as tf.Tensor1D, shift as tf.Tensor1D];
+  });
+}

@@ -1,0 +1,662 @@
+/**
+ * `CarSession`: exact CAR of many filters on one evaluation set, an order of magnitude faster than one masked
+ * forward pass per filter, with the same results.
+ *
+ * Work is organised in chunks of images (sized to the memory budget; each chunk a seeded random sample of the
+ * set, so a prefix of chunks is a fair subsample for the adaptive race). Per chunk, one forward pass of the
+ * base network hands every scored group's plan the tensors it needs (plan.ts: head, next-linear or general);
+ * each plan then produces the base network's outputs and each filter's, which are reduced to paired flip
+ * counts (b right→wrong, c wrong→right), class-wise flips and loss differences — the statistics of CAR.
+ *
+ * Exactness: the plans compute the same mathematical outputs as the naive pass, by different float32
+ * arithmetic. Correctness differs only where the label's output and the best other output are within
+ * rounding; those (filter, image) pairs are settled by the naive masked pass itself (outcome.ts), so flips,
+ * drops and class-wise CAR are the naive method's; loss increases agree to float32 rounding (~1e-7).
+ *
+ * Reuse: a session keeps chunk states between calls while they fit in the budget, and `score` with a larger
+ * base removal updates them instead of recomputing (a removed filter of the plan's own group is subtracted;
+ * a removal downstream of what a plan cached leaves it valid). That is what makes greedy pruning fast: the
+ * weights do not change between its steps unless it fine-tunes (then a new session is needed).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+
+import type { Dataset } from "../data/dataset.js";
+import { CarveError, throwIfAborted } from "../errors.js";
+import { type GraphAnalysis, resolveAnalysis } from "../graph/channel-graph.js";
+import type { ChannelGraph } from "../graph/index.js";
+import { type FilterRemoval, withRemoved } from "../mask/index.js";
+import type { OperationControl } from "../util/operation.js";
+import { createRng, permutation } from "../util/random.js";
+import { Executor, type MaskSet, type StepReplacement } from "./executor.js";
+import { GeneralPlanRunner } from "./general-plan.js";
+import { HeadPlanRunner } from "./head-plan.js";
+import {
+  BYTES_PER_FLOAT,
+  DEFAULT_MEMORY_BUDGET_MB,
+  MAX_CHUNK_IMAGES,
+  budgetBytes,
+  peakLiveFloats,
+} from "./memory.js";
+import { NextLinearPlanRunner } from "./next-linear-plan.js";
+import { emptyOutcome, rowOutcome, softmaxRowOutcome } from "./outcome.js";
+import { type PlanKind, planGroup } from "./plan.js";
+import type { ChunkState, PlanRunner, RowKind } from "./runner.js";
+
+export interface CarSessionOptions {
+  /** The evaluation set. */
+  dataset: Dataset;
+  /** Tensors and caches the session may hold, in MiB (default 256). */
+  memoryBudgetMB?: number;
+  /** Count flips per true class too (default false). */
+  classwise?: boolean;
+  /** Seed of the order images are visited in (default 0); results do not depend on it. */
+  seed?: number;
+  /** Largest chunk of images (default 1024); the adaptive race uses smaller ones for a finer grain. */
+  maxChunkImages?: number;
+  /** The model's channel graph, if already built. */
+  graph?: ChannelGraph;
+  /** Which plans may be used; default all. Tests force "general" to check it against the shortcuts. */
+  plans?: readonly PlanKind[];
+}
+
+/** The paired statistics of one filter on the images it was evaluated on. */
+export interface FilterTally {
+  filter: number;
+  images: number;
+  /** b: right in the base network, wrong without the filter. */
+  rightToWrong: number;
+  /** c: wrong in the base network, right without the filter. */
+  wrongToRight: number;
+  /** Σ over images of loss without the filter − loss of the base network (float64 sum). */
+  lossDelta: number;
+  classRightToWrong?: Float64Array;
+  classWrongToRight?: Float64Array;
+}
+
+export interface GroupTallies {
+  groupId: string;
+  plan: PlanKind;
+  /** One per remaining filter; empty when a single filter remains (it cannot be removed). */
+  filters: FilterTally[];
+}
+
+/** What the engine did, for benchmarks and tests. */
+export interface EngineStats {
+  /** (filter, image) outcomes computed, the base network's not counted. */
+  filterImageEvaluations: number;
+  /** (filter, image) pairs whose correctness was settled by the naive pass (rounding-close outputs). */
+  rechecks: number;
+  /** Images per chunk. */
+  chunkImages: number;
+  /** Largest images × stacked copies in one batched pass. */
+  maxStacked: number;
+  /** The bound `maxStacked` is held to. */
+  stackLimit: number;
+  /** Chunk states built by a forward pass, and reused (updated) from an earlier call. */
+  statesBuilt: number;
+  statesReused: number;
+  /** Bytes of chunk states kept between calls. */
+  retainedBytes: number;
+  /** Seconds spent per phase: "forward" (base passes), "prepare:<plan>", "evaluate:<plan>", "recheck", "tally". */
+  seconds: Record<string, number>;
+}
+
+export interface SessionScore {
+  images: number;
+  /** Images the base network classifies correctly, and its summed loss. */
+  baseRight: number;
+  baseLossSum: number;
+  groups: GroupTallies[];
+  stats: EngineStats;
+}
+
+/** Receives settled outcomes of a chunk. */
+export interface OutcomeSink {
+  /** The base network on image `image` (dataset index); called once per image per pass. */
+  base?(image: number, correct: boolean, loss: number): void;
+  /** Filter `filter` of group `group` (analysis index) on image `image`. */
+  filter(
+    group: number,
+    filter: number,
+    image: number,
+    baseCorrect: boolean,
+    correct: boolean,
+    lossDelta: number,
+  ): void;
+}
+
+interface CachedState {
+  base: FilterRemoval;
+  state: ChunkState;
+}
+
+interface Chunk {
+  /** Dataset indices of the chunk's images. */
+  indices: Uint32Array;
+}
+
+function copyRemoval(removal: FilterRemoval): FilterRemoval {
+  return new Map([...removal].map(([id, filters]) => [id, new Set(filters)]));
+}
+
+/** Filters `next` removes beyond `previous`, or null when `previous` is not contained in `next`. */
+function addedRemoval(previous: FilterRemoval, next: FilterRemoval): Map<string, number[]> | null {
+  for (const [id, filters] of previous) {
+    const now = next.get(id);
+    for (const f of filters) if (!now?.has(f)) return null;
+  }
+  const added = new Map<string, number[]>();
+  for (const [id, filters] of next) {
+    const before = previous.get(id);
+    const extra = [...filters].filter((f) => !before?.has(f));
+    if (extra.length > 0) added.set(id, extra);
+  }
+  return added;
+}
+
+export class CarSession {
+  readonly analysis: GraphAnalysis;
+  readonly executor: Executor;
+  readonly dataset: Dataset;
+  readonly images: number;
+  readonly chunkImages: number;
+  readonly chunks: Chunk[];
+  private readonly labels: Int32Array;
+  private readonly classes: number;
+  private readonly classwise: boolean;
+  private readonly budget: number;
+  private readonly runners = new Map<number, PlanRunner>();
+  private readonly cache = new Map<number, Map<number, CachedState>>();
+  private retained = 0;
+  private readonly retainLimit: number;
+  private readonly transientBudget: number;
+  private readonly allowedPlans: ReadonlySet<PlanKind>;
+  private stats: EngineStats;
+  private disposed = false;
+
+  constructor(model: tfl.LayersModel, options: CarSessionOptions) {
+    const memoryBudgetMB = options.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB;
+    if (!(memoryBudgetMB > 0) || !Number.isFinite(memoryBudgetMB)) {
+      throw new CarveError(
+        "INVALID_ARGUMENT",
+        `CarSession: memoryBudgetMB must be a positive number of MiB, got ${memoryBudgetMB}`,
+      );
+    }
+    this.analysis = resolveAnalysis(model, options.graph);
+    this.executor = new Executor(this.analysis);
+    this.allowedPlans = new Set(options.plans ?? ["head", "next-linear", "general"]);
+    this.dataset = options.dataset;
+    this.images = options.dataset.size;
+    this.labels = options.dataset.labels();
+    this.classes = options.dataset.classNames.length;
+    this.classwise = options.classwise ?? false;
+    this.budget = budgetBytes(memoryBudgetMB);
+
+    // Chunk size: every group's state plus the larger of a base forward pass and one plan's work, per image.
+    const { topology } = this.analysis;
+    let states = 0;
+    let work =
+      peakLiveFloats(this.analysis, 0, topology.steps.length - 1, [topology.inputSlots[0]!]) *
+      BYTES_PER_FLOAT;
+    this.analysis.groups.forEach((_, g) => {
+      const runner = this.runner(g);
+      states += runner.stateBytesPerImage;
+      work = Math.max(work, runner.workBytesPerImage);
+    });
+    const maxChunk = Math.max(1, Math.floor(options.maxChunkImages ?? MAX_CHUNK_IMAGES));
+    this.chunkImages = Math.max(
+      1,
+      Math.min(this.images, maxChunk, Math.floor(this.budget / (states + work))),
+    );
+    this.transientBudget = Math.max(this.chunkImages * work, this.budget - this.chunkImages * states);
+    this.retainLimit = Math.max(0, this.budget - this.chunkImages * (states + work));
+    const order = permutation(this.images, createRng(options.seed ?? 0));
+    this.chunks = [];
+    for (let start = 0; start < this.images; start += this.chunkImages) {
+      this.chunks.push({ indices: order.slice(start, start + this.chunkImages) });
+    }
+    this.stats = this.freshStats();
+  }
+
+  /** The plan used for a group. */
+  planOf(groupId: string): PlanKind {
+    return this.runner(this.executor.indexOf(groupId)).kind;
+  }
+
+  /**
+   * Exact paired CAR statistics of every remaining filter of `groupIds` with `base` removed, on every image.
+   * Checks `control.signal` between chunks (throws ABORTED); reports progress per chunk and group.
+   */
+  async score(
+    groupIds: readonly string[],
+    base: FilterRemoval,
+    control: OperationControl = {},
+  ): Promise<SessionScore> {
+    this.checkLive();
+    this.stats = this.freshStats();
+    const groups = groupIds.map((id) => this.executor.indexOf(id));
+    const remaining = groups.map((g) => this.remaining(g, base));
+    const tallies = new Map<number, Map<number, FilterTally>>();
+    groups.forEach((g, i) => {
+      const list = remaining[i]!;
+      tallies.set(g, new Map(list.length > 1 ? list.map((f) => [f, this.emptyTally(f)]) : []));
+    });
+    let baseRight = 0;
+    let baseLossSum = 0;
+    const sink: OutcomeSink = {
+      base: (_image, correct, loss) => {
+        if (correct) baseRight++;
+        baseLossSum += loss;
+      },
+      filter: (g, f, image, baseCorrect, correct, lossDelta) => {
+        const tally = tallies.get(g)!.get(f)!;
+        tally.images++;
+        tally.lossDelta += lossDelta;
+        if (baseCorrect === correct) return;
+        const label = this.labels[image]!;
+        if (baseCorrect) {
+          tally.rightToWrong++;
+          if (tally.classRightToWrong) tally.classRightToWrong[label]! += 1;
+        } else {
+          tally.wrongToRight++;
+          if (tally.classWrongToRight) tally.classWrongToRight[label]! += 1;
+        }
+      },
+    };
+    const work = groups.map((g, i) => ({ group: g, filters: remaining[i]!.length > 1 ? remaining[i]! : [] }));
+    const total = this.chunks.length;
+    const started = performance.now();
+    for (let j = 0; j < this.chunks.length; j++) {
+      throwIfAborted(control.signal, "CAR scoring");
+      await this.processChunk(j, work, base, sink);
+      if (control.onProgress) {
+        const elapsed = (performance.now() - started) / 1000;
+        const done = j + 1;
+        control.onProgress({
+          phase: `scoring ${groupIds.join(", ")}: images ${Math.min(done * this.chunkImages, this.images)}/${this.images}`,
+          done,
+          total,
+          etaSeconds: (elapsed / done) * (total - done),
+        });
+      }
+    }
+    return {
+      images: this.images,
+      baseRight,
+      baseLossSum,
+      groups: groups.map((g, i) => ({
+        groupId: this.analysis.groups[g]!.id,
+        plan: this.runner(g).kind,
+        filters: remaining[i]!.length > 1 ? remaining[i]!.map((f) => tallies.get(g)!.get(f)!) : [],
+      })),
+      stats: { ...this.stats, retainedBytes: this.retained },
+    };
+  }
+
+  /**
+   * Evaluates `work` (groups with the filters to score) on chunk `j` with `base` removed and hands every
+   * settled outcome to `sink`. The base network's outcomes go to `sink.base` once per image (computed by the
+   * first plan; all plans agree on correctness). Internal to the engine and the adaptive race.
+   */
+  async processChunk(
+    j: number,
+    work: ReadonlyArray<{ group: number; filters: readonly number[] }>,
+    base: FilterRemoval,
+    sink: OutcomeSink,
+  ): Promise<void> {
+    this.checkLive();
+    const chunk = this.chunks[j]!;
+    const n = chunk.indices.length;
+    const masks = this.executor.masks(base);
+    const active = work.filter((w) => w.filters.length > 0);
+    const built: Array<{ group: number; cached: CachedState }> = [];
+    try {
+      if (active.length === 0) {
+        if (sink.base) await this.canonicalBase(chunk, masks, sink);
+        return;
+      }
+      const states = await this.ensureStates(
+        j,
+        active.map((w) => w.group),
+        base,
+        masks,
+        built,
+      );
+      let reportedBase = false;
+      for (const { group, filters } of active) {
+        const runner = this.runner(group);
+        const state = states.get(group)!;
+        const baseLoss = new Float64Array(n);
+        const baseCorrect = new Uint8Array(n);
+        const baseAmbiguous: number[] = [];
+        const slot = new Map(filters.map((f, k) => [f, k]));
+        const loss = filters.map(() => new Float64Array(n));
+        const correct = filters.map(() => new Uint8Array(n));
+        const pending = filters.map(() => [] as number[]);
+        const outcome = emptyOutcome();
+        const classes = this.classes;
+        const labels = this.labels;
+        const visit = (filter: number | null, rows: ArrayLike<number>, kind: RowKind, first: number) => {
+          const count = rows.length / classes;
+          const k = filter === null ? -1 : slot.get(filter)!;
+          for (let r = 0; r < count; r++) {
+            const i = first + r;
+            const label = labels[chunk.indices[i]!]!;
+            if (kind === "softmax-logits") softmaxRowOutcome(rows, r, classes, label, outcome);
+            else rowOutcome(rows, r, classes, label, kind, outcome);
+            const right = outcome.predicted === label ? 1 : 0;
+            if (k < 0) {
+              baseLoss[i] = outcome.loss;
+              baseCorrect[i] = right;
+              if (outcome.ambiguous) baseAmbiguous.push(i);
+            } else {
+              loss[k]![i] = outcome.loss;
+              correct[k]![i] = right;
+              if (outcome.ambiguous) pending[k]!.push(i);
+            }
+          }
+        };
+        const stackLimit = this.stackLimit(runner);
+        let since = performance.now();
+        await runner.evaluate(state, filters, masks, stackLimit, visit);
+        this.time(`evaluate:${runner.kind}`, since);
+        since = performance.now();
+        this.stats.maxStacked = Math.max(this.stats.maxStacked, runner.lastStacked);
+        this.stats.stackLimit = Math.max(this.stats.stackLimit, stackLimit);
+        this.stats.filterImageEvaluations += filters.length * n;
+        // Settle rounding-close outcomes with the naive pass.
+        if (baseAmbiguous.length > 0) {
+          const predicted = await this.canonicalPredicted(
+            base,
+            baseAmbiguous.map((i) => chunk.indices[i]!),
+          );
+          baseAmbiguous.forEach((i, r) => {
+            baseCorrect[i] = predicted[r] === labels[chunk.indices[i]!] ? 1 : 0;
+          });
+          this.stats.rechecks += baseAmbiguous.length;
+        }
+        const groupId = this.analysis.groups[group]!.id;
+        for (let k = 0; k < filters.length; k++) {
+          const list = pending[k]!;
+          if (list.length === 0) continue;
+          const removal = withRemoved(base, groupId, [filters[k]!]);
+          const predicted = await this.canonicalPredicted(
+            removal,
+            list.map((i) => chunk.indices[i]!),
+          );
+          list.forEach((i, r) => {
+            correct[k]![i] = predicted[r] === labels[chunk.indices[i]!] ? 1 : 0;
+          });
+          this.stats.rechecks += list.length;
+        }
+        this.time("recheck", since);
+        since = performance.now();
+        if (!reportedBase && sink.base) {
+          for (let i = 0; i < n; i++) sink.base(chunk.indices[i]!, baseCorrect[i] === 1, baseLoss[i]!);
+        }
+        reportedBase = true;
+        for (let k = 0; k < filters.length; k++) {
+          const f = filters[k]!;
+          const fl = loss[k]!;
+          const fc = correct[k]!;
+          for (let i = 0; i < n; i++) {
+            sink.filter(
+              group,
+              f,
+              chunk.indices[i]!,
+              baseCorrect[i] === 1,
+              fc[i] === 1,
+              fl[i]! - baseLoss[i]!,
+            );
+          }
+        }
+        this.time("tally", since);
+      }
+    } finally {
+      masks.dispose();
+      this.retainOrDispose(j, built);
+    }
+  }
+
+  /** Releases cached states and weights. The model is not the session's and stays as it was. */
+  dispose(): void {
+    for (const states of this.cache.values()) for (const { state } of states.values()) state.dispose();
+    this.cache.clear();
+    this.retained = 0;
+    for (const runner of this.runners.values()) runner.dispose();
+    this.runners.clear();
+    this.disposed = true;
+  }
+
+  /** Remaining filters of group `g` under `base`, ascending. */
+  remaining(g: number, base: FilterRemoval): number[] {
+    const group = this.analysis.groups[g]!;
+    const removed = base.get(group.id);
+    const out: number[] = [];
+    for (let f = 0; f < group.size; f++) if (!removed?.has(f)) out.push(f);
+    return out;
+  }
+
+  /** Images × copies one batched pass of `runner` may hold within the budget. */
+  private stackLimit(runner: PlanRunner): number {
+    return Math.max(1, Math.floor(this.transientBudget / Math.max(1, runner.workBytesPerImage)));
+  }
+
+  private runner(g: number): PlanRunner {
+    let runner = this.runners.get(g);
+    if (!runner) {
+      const spec = planGroup(this.analysis, this.executor, g);
+      const allowed = this.allowedPlans.has(spec.kind);
+      if (allowed && spec.kind === "head") runner = new HeadPlanRunner(this.analysis, spec);
+      else if (allowed && spec.kind === "next-linear") {
+        runner = new NextLinearPlanRunner(this.analysis, this.executor, spec);
+      } else {
+        const steps = [...this.analysis.removalSteps[g]!].sort((a, b) => a - b);
+        runner = new GeneralPlanRunner(this.analysis, this.executor, {
+          kind: "general",
+          group: g,
+          size: this.analysis.groups[g]!.size,
+          cut: steps[0]!,
+          frontier: this.executor.frontier(steps[0]!),
+          gatedSteps: steps,
+        });
+      }
+      this.runners.set(g, runner);
+    }
+    return runner;
+  }
+
+  /** Chunk states of `groups` for chunk `j` under `base`: cached (updated) where valid, else built. */
+  private async ensureStates(
+    j: number,
+    groups: readonly number[],
+    base: FilterRemoval,
+    masks: MaskSet,
+    built: Array<{ group: number; cached: CachedState }>,
+  ): Promise<Map<number, ChunkState>> {
+    const out = new Map<number, ChunkState>();
+    const cached = this.cache.get(j);
+    const missing: number[] = [];
+    for (const g of groups) {
+      const entry = cached?.get(g);
+      if (entry && this.refresh(g, entry, base)) {
+        out.set(g, entry.state);
+        this.stats.statesReused++;
+        continue;
+      }
+      if (entry) {
+        this.retained -= entry.state.bytes;
+        entry.state.dispose();
+        cached!.delete(g);
+      }
+      missing.push(g);
+    }
+    if (missing.length === 0) return out;
+    const runners = missing.map((g) => this.runner(g));
+    const uses = new Map<number, number>();
+    for (const r of runners) for (const s of r.captureSlots) uses.set(s, (uses.get(s) ?? 0) + 1);
+    const stopAfter = Math.max(...runners.map((r) => r.stopAfter));
+    let since = performance.now();
+    const images = this.chunkImagesTensor(this.chunks[j]!);
+    let captured: Map<number, tf.Tensor>;
+    try {
+      // A plan whose linear layer the pass runs through anyway takes its pre-activation from the pass.
+      const replace = runners
+        .map((r) => r.replacement?.())
+        .filter((r): r is StepReplacement => r !== undefined && r.through <= stopAfter);
+      captured = this.executor.forward(images, masks, {
+        stopAfter,
+        capture: new Set(uses.keys()),
+        replace,
+      }).captured;
+    } finally {
+      images.dispose();
+    }
+    this.time("forward", since);
+    const n = this.chunks[j]!.indices.length;
+    for (const runner of runners) {
+      const own = new Map<number, tf.Tensor>();
+      for (const s of runner.captureSlots) {
+        const left = uses.get(s)! - 1;
+        uses.set(s, left);
+        // The last user takes the captured tensor itself; earlier ones get copies.
+        own.set(s, left === 0 ? captured.get(s)! : tf.clone(captured.get(s)!));
+      }
+      since = performance.now();
+      const state = runner.prepare(own, n);
+      this.time(`prepare:${runner.kind}`, since);
+      out.set(runner.group, state);
+      built.push({ group: runner.group, cached: { base: copyRemoval(base), state } });
+      this.stats.statesBuilt++;
+    }
+    return out;
+  }
+
+  /** Brings a cached state up to `base`; false when it cannot be (then it is rebuilt). */
+  private refresh(g: number, entry: CachedState, base: FilterRemoval): boolean {
+    const added = addedRemoval(entry.base, base);
+    if (!added) return false;
+    const runner = this.runner(g);
+    const own: number[] = [];
+    for (const [id, filters] of added) {
+      const other = this.executor.indexOf(id);
+      if (other === g) own.push(...filters);
+      else if (this.analysis.removalSteps[other]!.some((s) => s <= runner.lastCapturedStep)) return false;
+    }
+    if (own.length > 0) {
+      const before = entry.state.bytes;
+      runner.removeFromState(entry.state, own);
+      this.retained += entry.state.bytes - before;
+    }
+    entry.base = copyRemoval(base);
+    return true;
+  }
+
+  private retainOrDispose(j: number, built: Array<{ group: number; cached: CachedState }>): void {
+    for (const { group, cached } of built) {
+      if (!this.disposed && this.retained + cached.state.bytes <= this.retainLimit) {
+        let states = this.cache.get(j);
+        if (!states) {
+          states = new Map();
+          this.cache.set(j, states);
+        }
+        states.set(group, cached);
+        this.retained += cached.state.bytes;
+      } else {
+        cached.state.dispose();
+      }
+    }
+  }
+
+  /** The base network's outcomes on a chunk by the naive pass (when no group has filters to score). */
+  private async canonicalBase(chunk: Chunk, masks: MaskSet, sink: OutcomeSink): Promise<void> {
+    const images = this.chunkImagesTensor(chunk);
+    let output: tf.Tensor;
+    try {
+      output = this.executor.forward(images, masks).output!;
+    } finally {
+      images.dispose();
+    }
+    let values: Float32Array;
+    try {
+      values = (await output.data()) as Float32Array;
+    } finally {
+      output.dispose();
+    }
+    const kind = this.executor.outputsProbabilities ? "probabilities" : "logits";
+    const outcome = emptyOutcome();
+    chunk.indices.forEach((image, r) => {
+      const label = this.labels[image]!;
+      rowOutcome(values, r, this.classes, label, kind, outcome);
+      sink.base!(image, outcome.predicted === label, outcome.loss);
+    });
+  }
+
+  /** Predicted classes of dataset images `indices` by the naive masked pass with `removal`. */
+  private async canonicalPredicted(removal: FilterRemoval, indices: number[]): Promise<Int32Array> {
+    const masks = this.executor.masks(removal);
+    try {
+      const images = this.chunkImagesTensor({ indices: Uint32Array.from(indices) });
+      let predicted: tf.Tensor;
+      try {
+        predicted = tf.tidy(() => tf.argMax(this.executor.forward(images, masks).output!, 1));
+      } finally {
+        images.dispose();
+      }
+      try {
+        return Int32Array.from(await predicted.data());
+      } finally {
+        predicted.dispose();
+      }
+    } finally {
+      masks.dispose();
+    }
+  }
+
+  private chunkImagesTensor(chunk: Chunk): tf.Tensor4D {
+    const [batch] = [...this.dataset.subset(chunk.indices).batches({ batchSize: chunk.indices.length })];
+    batch!.labels.dispose();
+    return batch!.images;
+  }
+
+  private emptyTally(filter: number): FilterTally {
+    return {
+      filter,
+      images: 0,
+      rightToWrong: 0,
+      wrongToRight: 0,
+      lossDelta: 0,
+      ...(this.classwise
+        ? {
+            classRightToWrong: new Float64Array(this.classes),
+            classWrongToRight: new Float64Array(this.classes),
+          }
+        : {}),
+    };
+  }
+
+  private freshStats(): EngineStats {
+    return {
+      filterImageEvaluations: 0,
+      rechecks: 0,
+      chunkImages: this.chunkImages,
+      maxStacked: 0,
+      stackLimit: 0,
+      statesBuilt: 0,
+      statesReused: 0,
+      retainedBytes: this.retained,
+      seconds: {},
+    };
+  }
+
+  private time(phase: string, since: number): void {
+    this.stats.seconds[phase] = (this.stats.seconds[phase] ?? 0) + (performance.now() - since) / 1000;
+  }
+
+  private checkLive(): void {
+    if (this.disposed) {
+      throw new CarveError("INVALID_ARGUMENT", "CarSession was disposed; create another");
+    }
+  }
+}
