@@ -206,14 +206,17 @@ export class AnalysisService {
     });
     if (!started) return; // cancelled or deleted while it waited
     this.publish(started);
+    const log = this.deps.logger.child({ analysisId: job.id });
     const model = this.deps.models.findById(started.modelId);
-    if (!model?.dataset) return;
+    if (!model) return; // deleted: its analyses went with it
     const source: ModelSource =
       model.sourceKind === "demo"
         ? { kind: "demo", name: model.source }
         : { kind: "path", path: model.source };
-    const log = this.deps.logger.child({ analysisId: job.id });
     try {
+      if (!model.dataset) {
+        throw new ApiError("INVALID_ARGUMENT", `model "${model.name}" has no dataset to score on`);
+      }
       const result = await this.deps.worker.analyse(
         {
           kind: "analysis",
