@@ -29,15 +29,21 @@ describe("parseEnv", () => {
   it("lists every bad variable with the value it holds", () => {
     let error: unknown;
     try {
-      parseEnv({ PORT: "eighty", CARVE_SEED_DEMOS: "maybe", CARVE_BACKEND: "tpu" });
+      parseEnv({
+        PORT: "eighty",
+        CARVE_SEED_DEMOS: "maybe",
+        CARVE_BACKEND: "tpu",
+        CARVE_JOB_CONCURRENCY: "0",
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(EnvError);
     const problems = (error as EnvError).problems.join("\n");
-    expect(problems).toMatch(/PORT="eighty"/);
+    expect(problems).toMatch(/PORT="eighty": expected a whole number from 0 to 65535/);
     expect(problems).toMatch(/CARVE_SEED_DEMOS="maybe": expected true or false/);
     expect(problems).toMatch(/CARVE_BACKEND="tpu"/);
+    expect(problems).toMatch(/CARVE_JOB_CONCURRENCY="0": expected a whole number from 1 to 64/);
   });
 
   it("puts the database where CARVE_DB_FILE says when it is set", () => {

@@ -12,17 +12,23 @@ const booleanText = z
   })
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
+/** A whole number in [min, max], read from its text. */
+function integerText(min: number, max: number) {
+  const error = `expected a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /** 0 picks a free port (tests). */
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PORT: integerText(0, 65535).default(4000),
   HOST: z.string().min(1).default("0.0.0.0"),
   /** Holds carve.db (and later uploaded models and artifacts). */
   CARVE_DATA_DIR: z.string().min(1).default(".carve-data"),
   /** Overrides the database file (default: carve.db in CARVE_DATA_DIR). */
   CARVE_DB_FILE: z.string().min(1).optional(),
   /** Analyses running at once, each in its own worker thread. */
-  CARVE_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  CARVE_JOB_CONCURRENCY: integerText(1, 64).default(1),
   /** Register the shipped demo models the first time a database is created. */
   CARVE_SEED_DEMOS: booleanText.default(true),
   /** TF.js backend for the workers, as in the CLI: auto, node-gpu, node, wasm, cpu. */
