@@ -13,3 +13,10 @@ export {
 } from "./session.js";
 export { DEFAULT_MEMORY_BUDGET_MB } from "./memory.js";
 export type { PlanKind } from "./plan.js";
+export {
+  raceLowestCar,
+  type RaceBound,
+  type RaceCandidate,
+  type RaceOptions,
+  type RaceResult,
+} from "./race.js";

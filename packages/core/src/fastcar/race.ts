@@ -58,6 +58,8 @@ export interface RaceResult {
   images: number;
   baseRight: number;
   baseLossSum: number;
+  /** Images seen after each chunk → base-network correct images among them (for eliminated candidates). */
+  baseRightAfter: Map<number, number>;
 }
 
 const TWO_THIRDS = 2 / 3;
@@ -172,6 +174,8 @@ export async function raceLowestCar(
   if (!(confidence > 0 && confidence < 1)) {
     throw new CarveError("INVALID_ARGUMENT", `adaptive.confidence must be in (0, 1), got ${confidence}`);
   }
+  const classes = session.dataset.classNames.length;
+  const labels = session.dataset.labels();
   const runners: Runner[] = [];
   const byKey = new Map<string, Runner>();
   groupIds.forEach((groupId, groupOrder) => {
@@ -184,7 +188,15 @@ export async function raceLowestCar(
           groupId,
           groupOrder,
           filter,
-          tally: { filter, images: 0, rightToWrong: 0, wrongToRight: 0, lossDelta: 0 },
+          tally: {
+            filter,
+            images: 0,
+            rightToWrong: 0,
+            wrongToRight: 0,
+            lossDelta: 0,
+            classRightToWrong: new Float64Array(classes),
+            classWrongToRight: new Float64Array(classes),
+          },
         },
         group,
         d: new Int8Array(session.images),
@@ -200,6 +212,7 @@ export async function raceLowestCar(
     images: 0,
     baseRight: 0,
     baseLossSum: 0,
+    baseRightAfter: new Map(),
   };
   if (runners.length === 0) return result;
   const rounds = session.chunks.length;
@@ -231,14 +244,20 @@ export async function raceLowestCar(
           const d = (baseCorrect ? 1 : 0) - (correct ? 1 : 0);
           runner.d[position.get(image)!] = d;
           runner.net += d;
-          if (d > 0) tally.rightToWrong++;
-          else if (d < 0) tally.wrongToRight++;
+          if (d > 0) {
+            tally.rightToWrong++;
+            tally.classRightToWrong![labels[image]!]! += 1;
+          } else if (d < 0) {
+            tally.wrongToRight++;
+            tally.classWrongToRight![labels[image]!]! += 1;
+          }
         },
       },
     );
     const n = chunk.indices.length;
     seen += n;
     result.images = seen;
+    result.baseRightAfter.set(seen, result.baseRight);
     result.filterImageEvaluations += alive.length * n;
     control.onProgress?.({
       phase: `adaptive CAR: ${alive.length} of ${runners.length} filters left after ${seen} images`,

@@ -133,7 +133,7 @@ function prepareDataset(
 }
 
 /** Ranks 1..n: ascending score, then ascending tie-break, then ascending filter index. */
-function ranked(groupId: string, raw: readonly RawFilterScore[]): FilterScore[] {
+export function rankFilterScores(groupId: string, raw: readonly RawFilterScore[]): FilterScore[] {
   const order = [...raw].sort(
     (x, y) => x.score - y.score || (x.tieBreak ?? 0) - (y.tieBreak ?? 0) || x.filter - y.filter,
   );
@@ -230,7 +230,7 @@ export async function scoreFilters(
         groupId: group.id,
         size: group.size,
         removed: [...(base.get(group.id) ?? [])].sort((a, b) => a - b),
-        filters: ranked(group.id, raw),
+        filters: rankFilterScores(group.id, raw),
       };
     });
     return {

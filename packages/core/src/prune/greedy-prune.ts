@@ -6,6 +6,13 @@ import { CarveError, throwIfAborted } from "../errors.js";
 import { evaluate } from "../eval/evaluate.js";
 import { buildChannelGraph, type ChannelGraph } from "../graph/index.js";
 import { type FilterScore, scoreFilters } from "../importance/index.js";
+import {
+  type AdaptiveCarOptions,
+  type CarStep,
+  CarSteps,
+  type StepScoring,
+} from "../importance/car-steps.js";
+import type { CarMethod } from "../importance/criterion.js";
 import { type FilterRemoval, MaskedModel, NO_REMOVAL } from "../mask/index.js";
 import { describeModel } from "../model/describe.js";
 import { outputsProbabilities } from "../model/outputs.js";
@@ -16,6 +23,36 @@ import { validatePruneOptions } from "./prune-options.js";
 import type { AccuracySnapshot, PruneResult, PruneStep, RemovedFilter, StopReason } from "./prune-result.js";
 import { hashDataset, hashModel, libraryVersions } from "./reproducibility.js";
 import { classifyBatch } from "../eval/evaluate.js";
+
+/**
+ * How greedy pruning computes CAR (PruneOptions' criterion "car"); kept beside PruneOptions so that plain
+ * PruneOptions callers are unaffected.
+ */
+export interface GreedyCarOptions {
+  /**
+   * "exact" (default): the fast engine, one session for the whole run when the weights do not change between
+   * steps (no fine-tuning after each step) — chunk caches are updated by subtraction after each removal.
+   * "naive": one masked forward pass per filter per step (the reference). Same choices either way.
+   */
+  method?: CarMethod;
+  /** The fast engine's memory budget in MiB (default 256). */
+  memoryBudgetMB?: number;
+  /**
+   * Opt-in: choose each step's filter by racing the filters over growing random subsets of the evaluation set
+   * (see importance/car-steps.ts). Needs stepSize 1, no class protection, no accuracy floor and no fine-tuning
+   * after each step. Each step then records in `scoring` what it cost (and, with `verify`, whether it agrees
+   * with the exact choice).
+   */
+  adaptive?: AdaptiveCarOptions;
+}
+
+export type GreedyPruneOptions = PruneOptions & GreedyCarOptions;
+
+/** A step with how its scores were obtained (CAR runs). */
+export type ScoredPruneStep = PruneStep & { scoring?: StepScoring };
+
+/** A PruneResult whose steps say how they were scored; assignable to PruneResult. */
+export type GreedyPruneResult = Omit<PruneResult, "steps"> & { steps: ScoredPruneStep[] };
 
 /** A scored candidate in the current (already pruned) model. */
 interface Candidate {
@@ -109,9 +146,9 @@ function removalBudget(total: number, options: PruneOptions): number {
  */
 export async function greedyPrune(
   model: tfl.LayersModel,
-  options: PruneOptions,
+  options: GreedyPruneOptions,
   control: PruneControl = {},
-): Promise<PruneResult> {
+): Promise<GreedyPruneResult> {
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
   const criterion = options.criterion ?? "car";
@@ -122,6 +159,11 @@ export async function greedyPrune(
   validatePruneOptions(options, evaluation.classNames.length);
   const originalGraph = buildChannelGraph(model);
   const scopeIds = resolveScope(originalGraph, options);
+  const method = options.method ?? "exact";
+  validateCarOptions(options, criterion, stepSize);
+  // Without fine-tuning between steps every step's network is the input model with filters removed, so one
+  // fast-engine session (in original filter indices) serves the whole run.
+  const steady = criterion === "car" && method === "exact" && options.fineTune?.when !== "each-step";
 
   const reproducibility = {
     modelHash: await hashModel(model),
@@ -162,8 +204,18 @@ export async function greedyPrune(
 
   // Work on a copy: fine-tuning changes weights, and the caller's model must stay as it was.
   let current = await removeFilters(model, NO_REMOVAL, originalGraph);
-  const steps: PruneStep[] = [];
+  const steps: ScoredPruneStep[] = [];
   let stopReason: StopReason = "target-reached";
+  const carSteps = steady
+    ? new CarSteps(model, {
+        dataset: evaluation,
+        seed,
+        graph: originalGraph,
+        ...(options.memoryBudgetMB !== undefined ? { memoryBudgetMB: options.memoryBudgetMB } : {}),
+        ...(options.adaptive ? { adaptive: options.adaptive } : {}),
+      })
+    : undefined;
+  const imagesPerClass = countClasses(evaluation);
   try {
     const sizeOf = (m: tfl.LayersModel) => {
       const summary = describeModel(m);
@@ -209,24 +261,59 @@ export async function greedyPrune(
       }
 
       const graph = buildChannelGraph(current);
-      const report = await scoreFilters(
-        current,
-        criterion,
-        {
-          groups: active,
-          dataset: evaluation,
-          classwise: criterion === "car",
-          seed: seed + step,
-          batchSize,
-          graph,
-        },
-        { signal: control.signal, onProgress: control.onProgress },
-      );
-      const candidates: Candidate[] = report.groups
+      const scoringStarted = performance.now();
+      let carStep: CarStep | undefined;
+      let groupScores;
+      let evaluations = 0;
+      if (carSteps) {
+        // Original indices in the session; the rest of the step works in the current model's indices.
+        const base = new Map(
+          [...removed].filter(([, list]) => list.length > 0).map(([id, list]) => [id, new Set(list)]),
+        );
+        carStep = await carSteps.step(active, base, {
+          signal: control.signal,
+          onProgress: control.onProgress,
+        });
+        groupScores = carStep.groups.map((g) => ({
+          ...g,
+          filters: g.filters.map((f) => ({ ...f, filter: alive.get(g.groupId)!.indexOf(f.filter) })),
+        }));
+      } else {
+        const report = await scoreFilters(
+          current,
+          criterion,
+          {
+            groups: active,
+            dataset: evaluation,
+            classwise: criterion === "car",
+            seed: seed + step,
+            batchSize,
+            graph,
+            method,
+            ...(options.memoryBudgetMB !== undefined ? { memoryBudgetMB: options.memoryBudgetMB } : {}),
+          },
+          { signal: control.signal, onProgress: control.onProgress },
+        );
+        groupScores = report.groups;
+        evaluations = report.engine?.filterImageEvaluations ?? 0;
+      }
+      const scoring: StepScoring | undefined = carStep
+        ? carStep.scoring
+        : criterion === "car"
+          ? {
+              method,
+              seconds: (performance.now() - scoringStarted) / 1000,
+              filterImageEvaluations: evaluations,
+            }
+          : undefined;
+      const candidates: Candidate[] = groupScores
         .flatMap((g) => g.filters.map((score) => ({ score, groupOrder: active.indexOf(g.groupId) })))
         .filter((c) => Number.isFinite(c.score.score));
+      const raced = carStep?.choice;
       candidates.sort(
         (a, b) =>
+          // Adaptive: the race's choice first (the others carry estimates only).
+          (raced ? Number(isChoice(b, raced, alive)) - Number(isChoice(a, raced, alive)) : 0) ||
           a.score.score - b.score.score ||
           (a.score.car?.lossIncrease ?? 0) - (b.score.car?.lossIncrease ?? 0) ||
           a.groupOrder - b.groupOrder ||
@@ -310,8 +397,13 @@ export async function greedyPrune(
       if (options.fineTune?.when === "each-step") {
         await fineTune(current, options, seed + step, control);
       }
-      currentEvaluation = await snapshot(current, evaluation, batchSize);
-      const record: PruneStep = {
+      const only = chosen.length === 1 ? chosen[0]!.score : undefined;
+      currentEvaluation =
+        carStep && only?.car && only.classwise
+          ? // The session measured exactly this network (base network without the one filter) on this set.
+            evaluationWithout(currentEvaluation, carStep, only, imagesPerClass)
+          : await snapshot(current, evaluation, batchSize);
+      const record: ScoredPruneStep = {
         step,
         removed: removedFilters,
         ...(runnerUp ? { runnerUpScore: runnerUp.score.score } : {}),
@@ -322,6 +414,7 @@ export async function greedyPrune(
         filtersLeft: Object.fromEntries([...alive].map(([id, list]) => [id, list.length])),
         ...sizeOf(current),
         elapsedSeconds: elapsed(),
+        ...(scoring ? { scoring } : {}),
       };
       steps.push(record);
       control.onStep?.(record);
@@ -347,7 +440,74 @@ export async function greedyPrune(
   } catch (error) {
     current.dispose();
     throw error;
+  } finally {
+    carSteps?.dispose();
   }
+}
+
+function validateCarOptions(options: GreedyPruneOptions, criterion: string, stepSize: number): void {
+  const fail = (message: string): never => {
+    throw new CarveError("INVALID_ARGUMENT", `greedyPrune: ${message}`);
+  };
+  if (options.method !== undefined && options.method !== "exact" && options.method !== "naive") {
+    fail(`method must be "exact" or "naive", got "${String(options.method)}"`);
+  }
+  const budget = options.memoryBudgetMB;
+  if (budget !== undefined && !(budget > 0 && Number.isFinite(budget))) {
+    fail(`memoryBudgetMB must be a positive number of MiB, got ${budget}`);
+  }
+  const adaptive = options.adaptive;
+  if (!adaptive) return;
+  const conflicts = [
+    criterion !== "car" ? `criterion "${criterion}" (adaptive races CAR)` : undefined,
+    options.method === "naive" ? `method "naive"` : undefined,
+    stepSize !== 1 ? `stepSize ${stepSize} (it picks one filter per step)` : undefined,
+    options.protect ? "class protection" : undefined,
+    options.target.minAccuracy !== undefined ? "an accuracy floor" : undefined,
+    options.fineTune?.when === "each-step" ? "fine-tuning after each step" : undefined,
+  ].filter((c): c is string => c !== undefined);
+  if (conflicts.length > 0) {
+    fail(
+      `adaptive selection cannot be combined with ${conflicts.join(", ")}; drop those options or adaptive ` +
+        `(the exact method gives the same choices as the naive one, only slower than adaptive)`,
+    );
+  }
+}
+
+function countClasses(dataset: Dataset): Float64Array {
+  const counts = new Float64Array(dataset.classNames.length);
+  for (const label of dataset.labels()) counts[label]! += 1;
+  return counts;
+}
+
+function isChoice(c: Candidate, choice: { groupId: string; filter: number }, alive: Map<string, number[]>) {
+  return c.score.groupId === choice.groupId && alive.get(choice.groupId)![c.score.filter] === choice.filter;
+}
+
+/**
+ * The evaluation snapshot after removing `only`, from its exact CAR statistics instead of another pass over
+ * the set: accuracy = (right − b + c) / N overall and per class (counts recovered from the previous
+ * snapshot), loss = the base network's + the loss increase.
+ */
+function evaluationWithout(
+  previous: AccuracySnapshot,
+  carStep: CarStep,
+  only: FilterScore,
+  imagesPerClass: Float64Array,
+): AccuracySnapshot {
+  const car = only.car!;
+  const classwise = only.classwise!;
+  return {
+    dataset: previous.dataset,
+    accuracy: car.accuracyWithout,
+    loss: carStep.baseLoss + car.lossIncrease,
+    perClassAccuracy: previous.perClassAccuracy.map((accuracy, k) => {
+      const n = imagesPerClass[k]!;
+      if (n === 0) return Number.NaN;
+      // b_k − c_k = classwise_k · n_k; both counts and n_k are integers.
+      return (Math.round(accuracy * n) - Math.round(classwise[k]! * n)) / n;
+    }),
+  };
 }
 
 /** Accuracy and per-class accuracy if `trial` were removed from the current network (by masking). */
