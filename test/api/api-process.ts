@@ -62,13 +62,22 @@ export interface ApiProcess {
 export async function startApiProcess(dataDir: string): Promise<ApiProcess> {
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [API_ENTRY], {
     cwd: ROOT,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", CARVE_DATA_DIR: dataDir, LOG_LEVEL: "info" },
+    // NODE_ENV as deployed (Vitest sets "test", which changes what Apollo does with signals).
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      CARVE_DATA_DIR: dataDir,
+      LOG_LEVEL: "info",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Array<Record<string, unknown>> = [];
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // "close", not "exit": it comes after stdout is drained, so the last log lines are in `logs`.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = "";

@@ -3,7 +3,7 @@
  * with CAR computed by @carve/core's built dist/ in worker threads — then killed in the middle of an
  * analysis and started again.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -127,7 +127,10 @@ describe("the built API, end to end", () => {
     expect(models.nodes.map((m) => m.id)).toContain(modelId);
   });
 
-  it("stops cleanly on SIGTERM", async () => {
+  it("stops cleanly on SIGTERM, closing the database", async () => {
     expect(await api.stop("SIGTERM")).toBe(0);
+    expect(api.logs.at(-1)).toMatchObject({ msg: "Carve API stopped" });
+    // The last connection's close checkpoints the write-ahead log into carve.db and removes it.
+    expect(existsSync(path.join(dataDir, "carve.db-wal"))).toBe(false);
   });
 });

@@ -121,6 +121,9 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
     schema,
     formatError: format,
     includeStacktraceInErrorResponses: env.NODE_ENV !== "production",
+    // index.ts stops the whole server on SIGINT/SIGTERM; Apollo's own handlers would re-raise the signal once
+    // Apollo alone had stopped, killing the process before the jobs and the database are closed.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
