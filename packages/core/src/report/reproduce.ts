@@ -41,6 +41,30 @@ charts, images and numbers in DIR/${ASSET_DIR}/.
   --backend NAME   auto (default) | node-gpu | node | wasm | cpu
   -h, --help       this help`;
 
+/** Through a variable, so TypeScript does not resolve it: Prettier is the monorepo's dev tool, not a dependency. */
+const PRETTIER = "prettier";
+
+interface PrettierApi {
+  format(text: string, options: Record<string, unknown>): Promise<string>;
+  resolveConfig(file: string): Promise<Record<string, unknown> | null>;
+}
+
+/**
+ * Formats a file's text with the repository's Prettier and its settings for `file`, when Prettier is
+ * installed (it is in a development checkout), so the committed report and results pass `prettier --check`;
+ * otherwise returns the text as it is.
+ */
+async function formatForRepository(text: string, parser: "json" | "markdown", file: string): Promise<string> {
+  let prettier: PrettierApi;
+  try {
+    prettier = (await import(PRETTIER)) as PrettierApi;
+  } catch {
+    return text;
+  }
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  return prettier.format(text, { ...config, parser });
+}
+
 function parseModels(value: string | undefined): DemoModelName[] {
   if (value === undefined) return [...DEMO_MODEL_NAMES];
   const names = value
@@ -103,7 +127,11 @@ async function runModels(
     await rm(modelDir, { recursive: true, force: true });
     await mkdir(modelDir, { recursive: true });
     for (const [file, bytes] of assets) await writeFile(path.join(assetRoot, file), bytes);
-    await writeFile(path.join(modelDir, "results.json"), `${JSON.stringify(result, null, 2)}\n`);
+    const resultsFile = path.join(modelDir, "results.json");
+    await writeFile(
+      resultsFile,
+      await formatForRepository(JSON.stringify(result, null, 2), "json", resultsFile),
+    );
     log(
       `${name}: done in ${Math.round(result.totalSeconds)} s; results in ${path.relative(outDir, modelDir)}/`,
     );
@@ -196,7 +224,8 @@ async function main(argv: string[]): Promise<number> {
         `no stored results; run it with \`--models ${name}\``,
     })),
   });
-  await writeFile(path.join(outDir, REPORT_FILE), markdown);
+  const reportFile = path.join(outDir, REPORT_FILE);
+  await writeFile(reportFile, await formatForRepository(markdown, "markdown", reportFile));
   log(`wrote ${path.join(outDir, REPORT_FILE)} (${models.map((m) => m.model).join(", ")})`);
   return 0;
 }
