@@ -50,6 +50,8 @@ export interface StepReplacement {
 export class Executor {
   /** Removal step → the groups (indices into analysis.groups) whose channels are zeroed there. */
   readonly pointGroups = new Map<number, number[]>();
+  /** Called after every layer of a pass, to note memory in use (see CarSession.probe). */
+  probe?: () => void;
   /** Whether the model's output is probabilities (a final softmax) rather than logits. */
   readonly outputsProbabilities: boolean;
   private readonly groupIndex: Map<string, number>;
@@ -198,13 +200,13 @@ export class Executor {
     for (let i = from; i <= to; i++) {
       const step = steps[i]!;
       const inputs = step.inputs.map((s) => values.get(s)!);
-      const replacement = replace.get(i);
+      const found = replace.get(i);
+      const replacement = found && found.through <= to ? found : undefined;
       // A replaced run of steps only reads its first step's input; the slots inside it never exist.
-      const target = replacement && replacement.through <= to ? replacement.through : i;
-      let output =
-        target !== i
-          ? replacement!.compute(inputs[0]!)
-          : (step.layer.apply(inputs.length === 1 ? inputs[0]! : inputs, kwargs) as tf.Tensor);
+      const target = replacement ? replacement.through : i;
+      let output = replacement
+        ? replacement.compute(inputs[0]!)
+        : (step.layer.apply(inputs.length === 1 ? inputs[0]! : inputs, kwargs) as tf.Tensor);
       const factor = multiply(target, output);
       if (factor) {
         const masked = tf.mul(output, factor);
@@ -212,6 +214,7 @@ export class Executor {
         output = masked;
       }
       values.set(steps[target]!.outputs[0]!, output);
+      this.probe?.();
       for (const s of step.inputs) {
         const left = pending.get(s)! - 1;
         pending.set(s, left);

@@ -86,6 +86,7 @@ export class GeneralPlanRunner implements PlanRunner {
     masks: MaskSet,
     maxStacked: number,
     visit: RowVisitor,
+    probe?: () => void,
   ): Promise<void> {
     const { frontier, images } = state as GeneralState;
     const kind = this.executor.outputsProbabilities ? "probabilities" : "logits";
@@ -124,6 +125,7 @@ export class GeneralPlanRunner implements PlanRunner {
               const gate = slot === this.cutSlot ? gates.get(this.spec.cut) : undefined;
               values.set(slot, gate ? stackGated(tensor, gate, k) : tf.concat(new Array(k).fill(tensor), 0));
             }
+            probe?.();
             return this.executor.resume(from, values, (step, out) => {
               const gate = gates.get(step);
               if (!gate) return masks.get(step) ?? null;

@@ -168,6 +168,7 @@ export class NextLinearPlanRunner implements PlanRunner {
     masks: MaskSet,
     _maxStacked: number,
     visit: RowVisitor,
+    probe?: () => void,
   ): Promise<void> {
     const s = state as NextLinearState;
     this.lastStacked = s.images;
@@ -176,6 +177,7 @@ export class NextLinearPlanRunner implements PlanRunner {
     const run = async (filter: number | null) => {
       const output = tf.tidy(() => {
         const pre = filter === null ? s.z : tf.sub(s.z, this.contribution(s, filter));
+        probe?.();
         if (suffix) return suffix.run(pre, masks);
         let value = this.activation ? this.activation(pre) : pre;
         const mask = masks.get(this.spec.resumeStep);

@@ -58,6 +58,8 @@ export interface RaceResult {
   images: number;
   baseRight: number;
   baseLossSum: number;
+  /** Largest tensor memory in use during the race (bytes). */
+  peakTensorBytes?: number;
   /** Images seen after each chunk → base-network correct images among them (for eliminated candidates). */
   baseRightAfter: Map<number, number>;
 }
@@ -217,6 +219,8 @@ export async function raceLowestCar(
   if (runners.length === 0) return result;
   const rounds = session.chunks.length;
   const delta = (1 - confidence) / (runners.length * rounds);
+  session.focus([...new Set(runners.map((r) => r.group))]);
+  session.resetStats();
   let alive = runners;
   let seen = 0;
   // Position of each image in the visiting order, to store d_i densely.
@@ -277,5 +281,6 @@ export async function raceLowestCar(
     }
   }
   result.choice = alive.reduce((best, r) => (before(r, best) < 0 ? r : best)).candidate;
+  result.peakTensorBytes = session.statsSoFar.peakTensorBytes;
   return result;
 }

@@ -67,6 +67,8 @@ export interface PlanRunner {
     masks: MaskSet,
     maxStacked: number,
     visit: RowVisitor,
+    /** Call at the peak of each pass (inside its tf.tidy, before intermediates go) to note memory in use. */
+    probe?: () => void,
   ): Promise<void>;
   /** Largest images × copies the last `evaluate` put in one batch (for the memory report). */
   readonly lastStacked: number;

@@ -98,6 +98,8 @@ export interface EngineStats {
   statesReused: number;
   /** Bytes of chunk states kept between calls. */
   retainedBytes: number;
+  /** Largest tf.memory().numBytes seen inside the engine's work (model weights included). */
+  peakTensorBytes: number;
   /** Seconds spent per phase: "forward" (base passes), "prepare:<plan>", "evaluate:<plan>", "recheck", "tally". */
   seconds: Record<string, number>;
 }
@@ -185,6 +187,7 @@ export class CarSession {
     }
     this.analysis = resolveAnalysis(model, options.graph);
     this.executor = new Executor(this.analysis);
+    this.executor.probe = this.probe;
     this.allowedPlans = new Set(options.plans ?? ["head", "next-linear", "general"]);
     this.dataset = options.dataset;
     this.images = options.dataset.size;
@@ -193,7 +196,8 @@ export class CarSession {
     this.classwise = options.classwise ?? false;
     this.budget = budgetBytes(memoryBudgetMB);
 
-    // Chunk size: every group's state plus the larger of a base forward pass and one plan's work, per image.
+    // Half the budget is for one chunk at work (every group's state plus the larger of a base forward pass
+    // and one plan's work, per image, and stacked passes); the other half keeps chunk states between calls.
     const { topology } = this.analysis;
     let states = 0;
     let work =
@@ -205,12 +209,10 @@ export class CarSession {
       work = Math.max(work, runner.workBytesPerImage);
     });
     const maxChunk = Math.max(1, Math.floor(options.maxChunkImages ?? MAX_CHUNK_IMAGES));
-    this.chunkImages = Math.max(
-      1,
-      Math.min(this.images, maxChunk, Math.floor(this.budget / (states + work))),
-    );
-    this.transientBudget = Math.max(this.chunkImages * work, this.budget - this.chunkImages * states);
-    this.retainLimit = Math.max(0, this.budget - this.chunkImages * (states + work));
+    const half = this.budget / 2;
+    this.chunkImages = Math.max(1, Math.min(this.images, maxChunk, Math.floor(half / (states + work))));
+    this.transientBudget = Math.max(this.chunkImages * work, half - this.chunkImages * states);
+    this.retainLimit = half;
     const order = permutation(this.images, createRng(options.seed ?? 0));
     this.chunks = [];
     for (let start = 0; start < this.images; start += this.chunkImages) {
@@ -236,6 +238,7 @@ export class CarSession {
     this.checkLive();
     this.stats = this.freshStats();
     const groups = groupIds.map((id) => this.executor.indexOf(id));
+    this.focus(groups);
     const remaining = groups.map((g) => this.remaining(g, base));
     const tallies = new Map<number, Map<number, FilterTally>>();
     groups.forEach((g, i) => {
@@ -359,7 +362,7 @@ export class CarSession {
         };
         const stackLimit = this.stackLimit(runner);
         let since = performance.now();
-        await runner.evaluate(state, filters, masks, stackLimit, visit);
+        await runner.evaluate(state, filters, masks, stackLimit, visit, this.probe);
         this.time(`evaluate:${runner.kind}`, since);
         since = performance.now();
         this.stats.maxStacked = Math.max(this.stats.maxStacked, runner.lastStacked);
@@ -418,6 +421,37 @@ export class CarSession {
       this.retainOrDispose(j, built);
     }
   }
+
+  /**
+   * Drops cached states of groups other than `groups`, so the room kept for reuse goes to the groups being
+   * scored now (greedy pruning moves from layer to layer and does not come back).
+   */
+  focus(groups: readonly number[]): void {
+    const keep = new Set(groups);
+    for (const states of this.cache.values()) {
+      for (const [g, entry] of states) {
+        if (keep.has(g)) continue;
+        this.retained -= entry.state.bytes;
+        entry.state.dispose();
+        states.delete(g);
+      }
+    }
+  }
+
+  /** Starts a fresh count of what the engine does (score() does this itself). */
+  resetStats(): void {
+    this.stats = this.freshStats();
+  }
+
+  /** What the engine did since the last score() or resetStats(). */
+  get statsSoFar(): EngineStats {
+    return { ...this.stats, retainedBytes: this.retained };
+  }
+
+  /** Notes the tensor memory in use now (the engine's peak is reported in its stats). */
+  readonly probe = (): void => {
+    this.stats.peakTensorBytes = Math.max(this.stats.peakTensorBytes, tf.memory().numBytes);
+  };
 
   /** Releases cached states and weights. The model is not the session's and stays as it was. */
   dispose(): void {
@@ -646,6 +680,7 @@ export class CarSession {
       statesBuilt: 0,
       statesReused: 0,
       retainedBytes: this.retained,
+      peakTensorBytes: 0,
       seconds: {},
     };
   }

@@ -59,6 +59,8 @@ export interface StepScoring {
   agreesWithExact?: boolean;
   exactChoice?: { groupId: string; filter: number };
   verifySeconds?: number;
+  /** Largest tensor memory the engine held while choosing (bytes). */
+  peakTensorBytes?: number;
 }
 
 export interface CarStep {
@@ -158,7 +160,12 @@ export class CarSteps {
       baseAccuracy: race.baseRight / race.images,
       baseLoss: race.baseLossSum / race.images,
       ...(race.choice ? { choice: { groupId: race.choice.groupId, filter: race.choice.filter } } : {}),
-      scoring: { method: "adaptive", seconds, filterImageEvaluations: race.filterImageEvaluations },
+      scoring: {
+        method: "adaptive",
+        seconds,
+        filterImageEvaluations: race.filterImageEvaluations,
+        ...(race.peakTensorBytes !== undefined ? { peakTensorBytes: race.peakTensorBytes } : {}),
+      },
     };
     if (this.options.adaptive.verify && race.choice) {
       const verifyStarted = performance.now();
@@ -190,7 +197,12 @@ export class CarSteps {
       images: result.images,
       baseAccuracy: result.baseRight / result.images,
       baseLoss: result.baseLossSum / result.images,
-      scoring: { method: "exact", seconds: 0, filterImageEvaluations: result.stats.filterImageEvaluations },
+      scoring: {
+        method: "exact",
+        seconds: 0,
+        filterImageEvaluations: result.stats.filterImageEvaluations,
+        peakTensorBytes: result.stats.peakTensorBytes,
+      },
     };
     return step;
   }

@@ -240,6 +240,7 @@ async function exactCar(context: ScoringContext, control: OperationControl): Pro
       chunkImages: result.stats.chunkImages,
       maxStacked: result.stats.maxStacked,
       stackLimit: result.stats.stackLimit,
+      peakTensorBytes: result.stats.peakTensorBytes,
     };
     return {
       groups,

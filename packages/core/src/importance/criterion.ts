@@ -70,6 +70,8 @@ export interface CarEngineReport {
   chunkImages: number;
   maxStacked: number;
   stackLimit: number;
+  /** Exact method: the largest tensor memory in use during scoring (bytes, model weights included). */
+  peakTensorBytes?: number;
 }
 
 /**

@@ -1,0 +1,73 @@
+/**
+ * What the benchmark records around each task: wall time, peak resident memory and peak tensor memory.
+ * Kernels are synchronous, so a timer alone would miss the peaks inside long stretches of tensor work; tasks
+ * also call `sample()` from their progress callbacks, between units of work.
+ */
+import os from "node:os";
+
+import * as tf from "@tensorflow/tfjs-core";
+
+export interface Measured<T> {
+  value: T;
+  seconds: number;
+  /** Largest resident set size seen while the task ran (bytes). */
+  peakRss: number;
+  /** Largest tf.memory().numBytes seen while the task ran (bytes). */
+  peakTensorBytes: number;
+}
+
+export class Sampler {
+  peakRss = 0;
+  peakTensorBytes = 0;
+
+  sample = (): void => {
+    this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss);
+    this.peakTensorBytes = Math.max(this.peakTensorBytes, tf.memory().numBytes);
+  };
+}
+
+/** Runs `task` with a fresh sampler (timer every 20 ms plus the task's own `sample()` calls). */
+export async function measure<T>(task: (sample: () => void) => Promise<T>): Promise<Measured<T>> {
+  const sampler = new Sampler();
+  sampler.sample();
+  const timer = setInterval(sampler.sample, 20);
+  const started = performance.now();
+  try {
+    const value = await task(sampler.sample);
+    sampler.sample();
+    return {
+      value,
+      seconds: (performance.now() - started) / 1000,
+      peakRss: sampler.peakRss,
+      peakTensorBytes: sampler.peakTensorBytes,
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGB: number;
+  node: string;
+  platform: string;
+  /** 1-minute load averages at the start and the end of the run: the machine is shared. */
+  loadAverage: { start: number; end?: number };
+}
+
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? "unknown",
+    cores: cpus.length,
+    memoryGB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverage: { start: os.loadavg()[0]! },
+  };
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
