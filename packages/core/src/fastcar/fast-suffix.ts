@@ -189,14 +189,18 @@ export function compileSuffix(
         const softmaxOutput = last && name === "softmax";
         const after = softmaxOutput ? (x: tf.Tensor) => x : activationOp(name);
         if (!after) return undefined;
+        // The product and its bias in one kernel where the activation can wait (linear, or the output's softmax).
+        const fused = softmaxOutput || name === "linear";
         // Any other output activation is read as logits, as classifyBatch does (no softmax seen).
         if (last) kind = softmaxOutput ? "softmax-logits" : "logits";
         ops.push({
           kind: "map",
           step: i,
           apply: (x) => {
-            const product = tf.matMul(x as tf.Tensor2D, w.get("kernel")!.read() as tf.Tensor2D);
+            const kernel = w.get("kernel")!.read() as tf.Tensor2D;
             const bias = w.get("bias")?.read();
+            if (fused) return tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel, ...(bias ? { bias } : {}) });
+            const product = tf.matMul(x as tf.Tensor2D, kernel);
             return after(bias ? tf.add(product, bias) : product);
           },
           monotoneRelu: false,

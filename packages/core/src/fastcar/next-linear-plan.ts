@@ -220,6 +220,20 @@ export class NextLinearPlanRunner implements PlanRunner {
     const kernel = this.filterKernel(f);
     const xf = state.channels[f]!;
     if (this.conv) {
+      const { strides, dilations } = this.conv;
+      // One input channel: a depthwise convolution with the output channels as its multiplier is the same
+      // product and runs about twice as fast on wasm (XNNPACK's depthwise path). tfjs allows it unless both
+      // strides and dilations exceed 1.
+      if (strides.every((v) => v === 1) || dilations.every((v) => v === 1)) {
+        return tf.depthwiseConv2d(
+          xf as tf.Tensor4D,
+          kernel as tf.Tensor4D,
+          strides,
+          this.conv.padding,
+          "NHWC",
+          dilations,
+        );
+      }
       return tf.conv2d(
         xf as tf.Tensor4D,
         kernel as tf.Tensor4D,

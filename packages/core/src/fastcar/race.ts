@@ -5,7 +5,8 @@
  * Images are visited chunk by chunk in the session's seeded random order, so the images seen after any chunk
  * are a uniform random sample, without replacement, of the evaluation set. After each chunk, the empirical
  * leader ℓ (lowest (b − c), then lowest loss increase) is compared with every other survivor f on the paired
- * per-image differences e_i = d_i(f) − d_i(ℓ), d_i = correct_base(i) − correct_without(i) ∈ {−1, 0, 1}.
+ * per-image differences e_i = d_i(f) − d_i(ℓ), d_i = correct_base(i) − correct_without(i) ∈ {−1, 0, 1}
+ * (so e_i ∈ {−1, 0, 1} too, see below).
  * f is eliminated once the sample shows, at the stated confidence, that Σ_all e_i > 0 — that f's CAR on the
  * whole set is higher than ℓ's, so f cannot be the exact choice. Survivors are scored on every image, and the
  * choice among them is the exact rule (CAR, then loss increase, then group order, then index). So the choice
@@ -13,12 +14,13 @@
  * (union bound over candidates and rounds).
  *
  * Tests (`bound`):
- * - "chernoff" (default, rigorous): a sign test on the discordant images (e_i ≠ 0). If Σ_all e_i ≤ 0 then
- *   positives are at most 2/3 of the discordant images (each counts ±1 or ±2), and the positives among the
- *   sampled discordant images are hypergeometric, so the Chernoff bound P(U ≥ u) ≤ exp(−K·KL(u/K ‖ 2/3))
- *   holds (Hoeffding 1963 §6 carries it over to sampling without replacement). Paired flips are sparse, and
- *   this needs only ~ln(1/δ)/ln(1.5) one-sided discordant images, where Hoeffding or empirical-Bernstein
- *   bounds on e_i ∈ [−2, 2] need hundreds.
+ * - "chernoff" (default, rigorous): a sign test on the discordant images (e_i ≠ 0). e_i is never ±2: d_i(f)
+ *   and d_i(ℓ) share the base network's correctness on image i, so both are in {0, 1} (base right) or both
+ *   in {−1, 0} (base wrong). Hence Σ_all e_i ≤ 0 means at most half of the discordant images are positive,
+ *   and the positives among the K sampled discordant images are hypergeometric, so the Chernoff bound
+ *   P(U ≥ u) ≤ exp(−K·KL(u/K ‖ 1/2)) holds (Hoeffding 1963 §6 carries it over to sampling without
+ *   replacement). It uses the sparsity of paired flips, which Hoeffding or empirical-Bernstein bounds on the
+ *   range [−1, 1] ignore.
  * - "normal" (approximate, faster): mean of e_i minus z·SE with the finite-population correction. A CLT
  *   approximation: with few discordant images its stated level is not guaranteed; the benchmark reports how
  *   often it agrees with exact.
@@ -64,7 +66,7 @@ export interface RaceResult {
   baseRightAfter: Map<number, number>;
 }
 
-const TWO_THIRDS = 2 / 3;
+const HALF = 0.5;
 
 /** KL divergence between Bernoulli(p) and Bernoulli(q). */
 export function bernoulliKl(p: number, q: number): number {
@@ -131,7 +133,7 @@ export function showsHigherCar(
   if (bound === "chernoff") {
     const k = positive + negative;
     const share = positive / k;
-    return share > TWO_THIRDS && k * bernoulliKl(share, TWO_THIRDS) >= Math.log(1 / delta);
+    return share > HALF && k * bernoulliKl(share, HALF) >= Math.log(1 / delta);
   }
   if (n < 2) return false;
   const mean = sum / n;
