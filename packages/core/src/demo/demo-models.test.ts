@@ -15,29 +15,29 @@ beforeAll(async () => {
   await initBackend({ backend: "wasm" });
 });
 
-// fashion-mnist joins once its retrained model is committed.
-const SHIPPED = DEMO_MODEL_NAMES.filter((name) => name !== "fashion-mnist");
-
 describe("shipped demo models", () => {
-  it.each(SHIPPED)("%s reproduces its model card's test accuracy and meets its target", async (name) => {
-    const spec = demoModelSpec(name);
-    const card = await readDemoModelCard(name);
-    const model = await loadModel(demoModelDir(name));
-    try {
-      const { test } = await loadDataset(spec.dataset);
-      const result = await evaluate(model, test);
-      expect(result.count).toBe(card.dataset.test);
-      expect(result.accuracy).toBeCloseTo(card.testAccuracy, 3);
-      expect(result.accuracy).toBeGreaterThanOrEqual(spec.minTestAccuracy);
-      const summary = describeModel(model);
-      expect(summary.params).toBe(card.params);
-      expect(summary.flops).toBe(card.flops);
-      // "A few hundred KB each at most": they ship in the repository.
-      expect(card.bytes).toBeLessThan(400 * 1024);
-    } finally {
-      model.dispose();
-    }
-  });
+  it.each(DEMO_MODEL_NAMES)(
+    "%s reproduces its model card's test accuracy and meets its target",
+    async (name) => {
+      const spec = demoModelSpec(name);
+      const card = await readDemoModelCard(name);
+      const model = await loadModel(demoModelDir(name));
+      try {
+        const { test } = await loadDataset(spec.dataset);
+        const result = await evaluate(model, test);
+        expect(result.count).toBe(card.dataset.test);
+        expect(result.accuracy).toBeCloseTo(card.testAccuracy, 3);
+        expect(result.accuracy).toBeGreaterThanOrEqual(spec.minTestAccuracy);
+        const summary = describeModel(model);
+        expect(summary.params).toBe(card.params);
+        expect(summary.flops).toBe(card.flops);
+        // "A few hundred KB each at most": they ship in the repository.
+        expect(card.bytes).toBeLessThan(400 * 1024);
+      } finally {
+        model.dispose();
+      }
+    },
+  );
 });
 
 describe("CARVE_VERSION", () => {
