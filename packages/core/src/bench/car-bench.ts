@@ -37,13 +37,20 @@ export interface NaiveCarTiming {
   measuredSeconds: number;
   peakRss: number;
   peakTensorBytes: number;
+  heapBytes: number;
 }
 
 export interface CarBenchResult {
   images: number;
   filters: number;
   plans: Record<string, string>;
-  fast: { seconds: number; peakRss: number; peakTensorBytes: number; engine: CarEngineReport };
+  fast: {
+    seconds: number;
+    peakRss: number;
+    peakTensorBytes: number;
+    heapBytes: number;
+    engine: CarEngineReport;
+  };
   naive: NaiveCarTiming;
   /** Naive seconds / fast seconds. */
   speedup: number;
@@ -239,6 +246,7 @@ export async function benchWholeModelCar(options: CarBenchOptions): Promise<CarB
       seconds: fast.seconds,
       peakRss: fast.peakRss,
       peakTensorBytes: Math.max(fast.peakTensorBytes, fast.value.engine?.peakTensorBytes ?? 0),
+      heapBytes: fast.heapBytes,
       engine: fast.value.engine!,
     },
     naive: {
@@ -248,6 +256,7 @@ export async function benchWholeModelCar(options: CarBenchOptions): Promise<CarB
       measuredSeconds: naive.seconds,
       peakRss: naive.peakRss,
       peakTensorBytes: naive.peakTensorBytes,
+      heapBytes: naive.heapBytes,
     },
     speedup: naiveSeconds / fast.seconds,
     check: {

@@ -49,6 +49,7 @@ export interface AdaptiveBenchResult {
   speedupVsExact: number;
   peakRss: number;
   peakTensorBytes: number;
+  heapBytes: number;
 }
 
 export interface GreedyBenchResult {
@@ -60,6 +61,7 @@ export interface GreedyBenchResult {
     filterImageEvaluations: number;
     peakRss: number;
     peakTensorBytes: number;
+    heapBytes: number;
   };
   naive: {
     seconds: number;
@@ -69,6 +71,7 @@ export interface GreedyBenchResult {
     filterImageEvaluations: number;
     peakRss: number;
     peakTensorBytes: number;
+    heapBytes: number;
   };
   speedup: number;
   /** Naive steps whose choice was compared with the exact run's, and how many differed. */
@@ -247,6 +250,7 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
       speedupVsNaive: naiveSeconds / seconds,
       speedupVsExact: fast.seconds / seconds,
       peakRss: run.peakRss,
+      heapBytes: run.heapBytes,
       peakTensorBytes: Math.max(
         run.peakTensorBytes,
         ...result.steps.map((s) => s.scoring?.peakTensorBytes ?? 0),
@@ -277,6 +281,7 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
         fast.peakTensorBytes,
         ...exact.steps.map((s) => s.scoring?.peakTensorBytes ?? 0),
       ),
+      heapBytes: fast.heapBytes,
     },
     naive: {
       seconds: naiveSeconds,
@@ -286,6 +291,7 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
       filterImageEvaluations: naiveEvaluations,
       peakRss: naive.peakRss,
       peakTensorBytes: naive.peakTensorBytes,
+      heapBytes: naive.heapBytes,
     },
     speedup: naiveSeconds / fast.seconds,
     check: { stepsCompared: measuredSteps, mismatches },

@@ -12,8 +12,19 @@ export interface Measured<T> {
   seconds: number;
   /** Largest resident set size seen while the task ran (bytes). */
   peakRss: number;
-  /** Largest tf.memory().numBytes seen while the task ran (bytes). */
+  /**
+   * Largest tf.memory().numBytes seen while the task ran (bytes). tfjs counts a reshaped view's bytes again,
+   * so this overstates memory held when views are alive; `heapBytes` is what the backend really allocated.
+   */
   peakTensorBytes: number;
+  /** Size of the wasm heap after the task: its high-water mark so far in the process (it never shrinks). */
+  heapBytes: number;
+}
+
+/** Bytes of the wasm backend's heap (0 on other backends). */
+export function wasmHeapBytes(): number {
+  const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return backend.wasm?.HEAPU8?.byteLength ?? 0;
 }
 
 export class Sampler {
@@ -40,6 +51,7 @@ export async function measure<T>(task: (sample: () => void) => Promise<T>): Prom
       seconds: (performance.now() - started) / 1000,
       peakRss: sampler.peakRss,
       peakTensorBytes: sampler.peakTensorBytes,
+      heapBytes: wasmHeapBytes(),
     };
   } finally {
     clearInterval(timer);

@@ -47,9 +47,12 @@ export class GeneralPlanRunner implements PlanRunner {
     this.cutSlot = topology.steps[spec.cut]!.outputs[0]!;
     this.stateBytesPerImage =
       spec.frontier.reduce((sum, slot) => sum + slotFloats(analysis, slot), 0) * BYTES_PER_FLOAT;
-    // Per stacked copy of one image: the copy of the frontier and the rest of the network.
+    // Per stacked copy of one image: the copy of the frontier and the rest of the network, with half as much
+    // again for what layers allocate inside (e.g. BatchNormalization's intermediate ops) and the gates.
     this.workBytesPerImage =
-      peakLiveFloats(analysis, spec.cut + 1, topology.steps.length - 1, spec.frontier) * BYTES_PER_FLOAT;
+      1.5 *
+      peakLiveFloats(analysis, spec.cut + 1, topology.steps.length - 1, spec.frontier) *
+      BYTES_PER_FLOAT;
   }
 
   prepare(captured: Map<number, tf.Tensor>, images: number): GeneralState {
@@ -124,6 +127,8 @@ export class GeneralPlanRunner implements PlanRunner {
             for (const [slot, tensor] of sliceImages(frontier, first, count, images)) {
               const gate = slot === this.cutSlot ? gates.get(this.spec.cut) : undefined;
               values.set(slot, gate ? stackGated(tensor, gate, k) : tf.concat(new Array(k).fill(tensor), 0));
+              // A gathered slice is not needed once stacked (the chunk's own tensors stay).
+              if (tensor !== frontier.get(slot)) tensor.dispose();
             }
             probe?.();
             return this.executor.resume(from, values, (step, out) => {

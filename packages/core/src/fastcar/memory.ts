@@ -23,7 +23,8 @@ export function slotFloats(analysis: GraphAnalysis, slot: number): number {
 
 /**
  * Largest number of values per image alive at once while steps `from`…`to` run with early release (as the
- * executor runs them), given the slots alive at the start.
+ * executor runs them), given the slots alive at the start. Those belong to the caller and stay alive to the
+ * end (a resumed pass never releases the tensors it was handed).
  */
 export function peakLiveFloats(analysis: GraphAnalysis, from: number, to: number, initial: number[]): number {
   const { steps } = analysis.topology;
@@ -43,7 +44,7 @@ export function peakLiveFloats(analysis: GraphAnalysis, from: number, to: number
     for (const s of steps[i]!.inputs) {
       const left = pending.get(s)! - 1;
       pending.set(s, left);
-      if (left === 0 && live.has(s)) {
+      if (left === 0 && live.has(s) && !initial.includes(s)) {
         current -= live.get(s)!;
         live.delete(s);
       }

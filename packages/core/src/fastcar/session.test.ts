@@ -116,6 +116,23 @@ describe("CarSession", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("holds its tensors near the memory budget, with the shortcut plans and with stacked copies", async () => {
+    const weights = tf.memory().numBytes;
+    for (const memoryBudgetMB of [4, 16]) {
+      for (const plans of [undefined, ["general"] as const]) {
+        const session = new CarSession(model, { dataset: data, memoryBudgetMB, ...(plans ? { plans } : {}) });
+        try {
+          const { stats } = await session.score(["conv1", "conv2"], new Map());
+          // tf.memory() counts a reshaped view's bytes again, hence a little room above the budget.
+          expect((stats.peakTensorBytes - weights) / 2 ** 20).toBeLessThan(1.25 * memoryBudgetMB);
+          expect(stats.retainedBytes / 2 ** 20).toBeLessThanOrEqual(0.4 * memoryBudgetMB);
+        } finally {
+          session.dispose();
+        }
+      }
+    }
+  });
+
   it("splits the set into seeded random chunks sized to the budget", () => {
     const small = new CarSession(model, { dataset: data, memoryBudgetMB: 2 });
     const large = new CarSession(model, { dataset: data, memoryBudgetMB: 256 });

@@ -196,8 +196,8 @@ export class CarSession {
     this.classwise = options.classwise ?? false;
     this.budget = budgetBytes(memoryBudgetMB);
 
-    // Half the budget is for one chunk at work (every group's state plus the larger of a base forward pass
-    // and one plan's work, per image, and stacked passes); the other half keeps chunk states between calls.
+    // 60% of the budget is for one chunk at work (every group's state plus the larger of a base forward
+    // pass and one plan's work, per image, and stacked passes); 40% keeps chunk states between calls.
     const { topology } = this.analysis;
     let states = 0;
     let work =
@@ -209,10 +209,10 @@ export class CarSession {
       work = Math.max(work, runner.workBytesPerImage);
     });
     const maxChunk = Math.max(1, Math.floor(options.maxChunkImages ?? MAX_CHUNK_IMAGES));
-    const half = this.budget / 2;
-    this.chunkImages = Math.max(1, Math.min(this.images, maxChunk, Math.floor(half / (states + work))));
-    this.transientBudget = Math.max(this.chunkImages * work, half - this.chunkImages * states);
-    this.retainLimit = half;
+    const working = 0.6 * this.budget;
+    this.chunkImages = Math.max(1, Math.min(this.images, maxChunk, Math.floor(working / (states + work))));
+    this.transientBudget = Math.max(this.chunkImages * work, working - this.chunkImages * states);
+    this.retainLimit = this.budget - working;
     const order = permutation(this.images, createRng(options.seed ?? 0));
     this.chunks = [];
     for (let start = 0; start < this.images; start += this.chunkImages) {
