@@ -16,6 +16,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { GraphAnalysis } from "../graph/channel-graph.js";
 import { activationName, layerConfig } from "../graph/layer-kinds.js";
 import type { MaskSet } from "./executor.js";
+import { batchNormAffine } from "./fast-forward.js";
 import type { RowKind } from "./runner.js";
 
 type Op =
@@ -30,6 +31,8 @@ export interface CompiledSuffix {
   run(value: tf.Tensor, masks: MaskSet): tf.Tensor;
   /** What the output rows hold. */
   readonly kind: RowKind;
+  /** Releases the tensors the compiled ops hold. */
+  dispose(): void;
 }
 
 const RELU_ACTIVATIONS = new Set(["relu", "relu6"]);
@@ -83,21 +86,26 @@ export function compileSuffix(
     { kind: "map", step: maskStep, apply: firstActivation, monotoneRelu: RELU_ACTIVATIONS.has(activation) },
   ];
   let kind: RowKind = "logits";
+  const owned: tf.Tensor[] = [];
+  const unsupported = () => {
+    tf.dispose(owned);
+    return undefined;
+  };
   for (let i = from; i < steps.length; i++) {
     const step = steps[i]!;
     const previous = steps[i - 1]!.outputs[0]!;
     if (step.inputs.length !== 1 || step.inputs[0] !== previous || consumers[previous]!.length !== 1) {
-      return undefined;
+      return unsupported();
     }
     const layer = step.layer;
     const className = layer.getClassName();
     const config = layerConfig(layer);
     const last = i === steps.length - 1;
-    if (last && !outputSlots.includes(step.outputs[0]!)) return undefined;
+    if (last && !outputSlots.includes(step.outputs[0]!)) return unsupported();
     switch (className) {
       case "MaxPooling2D":
       case "AveragePooling2D": {
-        if (config.dataFormat === "channelsFirst") return undefined;
+        if (config.dataFormat === "channelsFirst") return unsupported();
         const poolSize = pair(config.poolSize, 2);
         const strides = pair(config.strides ?? config.poolSize, poolSize[0]);
         const padding = config.padding === "same" ? "same" : "valid";
@@ -123,7 +131,7 @@ export function compileSuffix(
           className === "Reshape" &&
           !(Array.isArray(config.targetShape) && config.targetShape.length === 1)
         ) {
-          return undefined;
+          return unsupported();
         }
         ops.push({
           kind: "map",
@@ -143,38 +151,31 @@ export function compileSuffix(
       case "ReLU": {
         const name = className === "ReLU" ? "relu" : activationName(layer);
         if (className === "ReLU" && (config.maxValue != null || (config.threshold ?? 0) !== 0))
-          return undefined;
-        if (className === "ReLU" && (config.negativeSlope ?? 0) !== 0) return undefined;
+          return unsupported();
+        if (className === "ReLU" && (config.negativeSlope ?? 0) !== 0) return unsupported();
         const op = activationOp(name);
-        if (!op) return undefined;
+        if (!op) return unsupported();
         ops.push({ kind: "map", step: i, apply: op, monotoneRelu: RELU_ACTIVATIONS.has(name) });
         break;
       }
       case "BatchNormalization": {
         const axis = config.axis;
         const rank = step.inputRanks[0] ?? 0;
-        if (!(axis === -1 || axis === rank - 1)) return undefined;
-        const w = weightsByName(layer);
-        const epsilon = typeof config.epsilon === "number" ? config.epsilon : 1e-3;
+        if (!(axis === -1 || axis === rank - 1)) return unsupported();
+        // x·s + t: wasm's BatchNorm kernel is several times slower (see fast-forward.ts).
+        const [scale, shift] = batchNormAffine(layer);
+        owned.push(scale, shift);
         ops.push({
           kind: "map",
           step: i,
-          apply: (x) =>
-            tf.batchNorm(
-              x,
-              w.get("moving_mean")!.read(),
-              w.get("moving_variance")!.read(),
-              w.get("beta")?.read(),
-              w.get("gamma")?.read(),
-              epsilon,
-            ),
+          apply: (x) => tf.add(tf.mul(x, scale), shift),
           monotoneRelu: false,
         });
         break;
       }
       case "GlobalAveragePooling2D":
       case "GlobalMaxPooling2D":
-        if (config.dataFormat === "channelsFirst") return undefined;
+        if (config.dataFormat === "channelsFirst") return unsupported();
         ops.push({
           kind: "map",
           step: i,
@@ -183,12 +184,12 @@ export function compileSuffix(
         });
         break;
       case "Dense": {
-        if ((step.inputRanks[0] ?? 0) !== 2) return undefined;
+        if ((step.inputRanks[0] ?? 0) !== 2) return unsupported();
         const w = weightsByName(layer);
         const name = activationName(layer);
         const softmaxOutput = last && name === "softmax";
         const after = softmaxOutput ? (x: tf.Tensor) => x : activationOp(name);
-        if (!after) return undefined;
+        if (!after) return unsupported();
         // The product and its bias in one kernel where the activation can wait (linear, or the output's softmax).
         const fused = softmaxOutput || name === "linear";
         // Any other output activation is read as logits, as classifyBatch does (no softmax seen).
@@ -208,15 +209,16 @@ export function compileSuffix(
         break;
       }
       default:
-        return undefined;
+        return unsupported();
     }
   }
   // A model whose output is not a Dense: the output kind is the model's.
   const lastClass = steps[steps.length - 1]!.layer.getClassName();
-  if (lastClass !== "Dense") return undefined;
+  if (lastClass !== "Dense") return unsupported();
 
   return {
     kind,
+    dispose: () => tf.dispose(owned),
     run(value: tf.Tensor, masks: MaskSet): tf.Tensor {
       let x = value;
       for (let k = 0; k < ops.length; k++) {

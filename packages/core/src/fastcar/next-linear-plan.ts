@@ -12,6 +12,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import type { GraphAnalysis } from "../graph/channel-graph.js";
 import { activationName, layerConfig } from "../graph/layer-kinds.js";
 import type { Executor, MaskSet, StepReplacement } from "./executor.js";
+import { batchNormAffine } from "./fast-forward.js";
 import { type CompiledSuffix, activationOp, compileSuffix } from "./fast-suffix.js";
 import { BYTES_PER_FLOAT, peakLiveFloats, slotFloats } from "./memory.js";
 import type { NextLinearPlanSpec } from "./plan.js";
@@ -272,6 +273,7 @@ export class NextLinearPlanRunner implements PlanRunner {
     for (const kernel of this.filterKernels.values()) kernel.dispose();
     this.filterKernels.clear();
     this.activationLayer?.dispose();
+    this.suffix?.dispose();
     this.forwardZ?.dispose();
     this.forwardZ = undefined;
   }
@@ -282,24 +284,4 @@ export class NextLinearPlanRunner implements PlanRunner {
     this.activationLayer = layer;
     return (x) => layer.apply(x) as tf.Tensor;
   }
-}
-
-/**
- * Inference BatchNormalization as y = s·x + t per channel: s = γ / √(var + ε), t = β − mean·s. Missing γ
- * (scale: false) or β (center: false) count as 1 and 0.
- */
-function batchNormAffine(layer: tfl.layers.Layer): [tf.Tensor1D, tf.Tensor1D] {
-  const config = layerConfig(layer);
-  const epsilon = typeof config.epsilon === "number" ? config.epsilon : 1e-3;
-  const byName = new Map(layer.weights.map((w) => [w.originalName.split("/").pop()!, w.read()]));
-  return tf.tidy(() => {
-    const mean = byName.get("moving_mean")!;
-    const variance = byName.get("moving_variance")!;
-    const gamma = byName.get("gamma");
-    const beta = byName.get("beta");
-    const inv = tf.rsqrt(tf.add(variance, epsilon));
-    const scale = gamma ? tf.mul(inv, gamma) : inv;
-    const shift = beta ? tf.sub(beta, tf.mul(mean, scale)) : tf.neg(tf.mul(mean, scale));
-    return [scale as tf.Tensor1D, shift as tf.Tensor1D];
-  });
 }

@@ -64,6 +64,8 @@ export interface RaceResult {
   peakTensorBytes?: number;
   /** Images seen after each chunk → base-network correct images among them (for eliminated candidates). */
   baseRightAfter: Map<number, number>;
+  /** Images seen after each chunk → images per class among them. */
+  classCountsAfter: Map<number, Float64Array>;
 }
 
 const HALF = 0.5;
@@ -217,7 +219,9 @@ export async function raceLowestCar(
     baseRight: 0,
     baseLossSum: 0,
     baseRightAfter: new Map(),
+    classCountsAfter: new Map(),
   };
+  const classCounts = new Float64Array(classes);
   if (runners.length === 0) return result;
   const rounds = session.chunks.length;
   const delta = (1 - confidence) / (runners.length * rounds);
@@ -264,6 +268,8 @@ export async function raceLowestCar(
     seen += n;
     result.images = seen;
     result.baseRightAfter.set(seen, result.baseRight);
+    for (const image of chunk.indices) classCounts[labels[image]!]! += 1;
+    result.classCountsAfter.set(seen, Float64Array.from(classCounts));
     result.filterImageEvaluations += alive.length * n;
     control.onProgress?.({
       phase: `adaptive CAR: ${alive.length} of ${runners.length} filters left after ${seen} images`,

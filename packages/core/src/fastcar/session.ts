@@ -29,6 +29,7 @@ import { type FilterRemoval, withRemoved } from "../mask/index.js";
 import type { OperationControl } from "../util/operation.js";
 import { createRng, permutation } from "../util/random.js";
 import { Executor, type MaskSet, type StepReplacement } from "./executor.js";
+import { FoldedBatchNorms } from "./fast-forward.js";
 import { GeneralPlanRunner } from "./general-plan.js";
 import { HeadPlanRunner } from "./head-plan.js";
 import {
@@ -174,6 +175,7 @@ export class CarSession {
   private readonly retainLimit: number;
   private readonly transientBudget: number;
   private readonly allowedPlans: ReadonlySet<PlanKind>;
+  private readonly folded: FoldedBatchNorms;
   private stats: EngineStats;
   private disposed = false;
 
@@ -188,6 +190,7 @@ export class CarSession {
     this.analysis = resolveAnalysis(model, options.graph);
     this.executor = new Executor(this.analysis);
     this.executor.probe = this.probe;
+    this.folded = new FoldedBatchNorms(this.analysis);
     this.allowedPlans = new Set(options.plans ?? ["head", "next-linear", "general"]);
     this.dataset = options.dataset;
     this.images = options.dataset.size;
@@ -460,6 +463,7 @@ export class CarSession {
     this.retained = 0;
     for (const runner of this.runners.values()) runner.dispose();
     this.runners.clear();
+    this.folded.dispose();
     this.disposed = true;
   }
 
@@ -535,10 +539,17 @@ export class CarSession {
     const images = this.chunkImagesTensor(this.chunks[j]!);
     let captured: Map<number, tf.Tensor>;
     try {
-      // A plan whose linear layer the pass runs through anyway takes its pre-activation from the pass.
-      const replace = runners
+      // A plan whose linear layer the pass runs through anyway takes its pre-activation from the pass, and
+      // BatchNormalizations are folded (fast-forward.ts), unless that would skip a tensor to capture.
+      const fromPlans = runners
         .map((r) => r.replacement?.())
         .filter((r): r is StepReplacement => r !== undefined && r.through <= stopAfter);
+      const { steps } = this.analysis.topology;
+      const inside = (r: StepReplacement) =>
+        steps.slice(r.from, r.through).some((step) => uses.has(step.outputs[0]!));
+      const overlaps = (r: StepReplacement) =>
+        fromPlans.some((p) => r.from <= p.through && p.from <= r.through);
+      const replace = [...fromPlans, ...this.folded.replacements.filter((r) => !inside(r) && !overlaps(r))];
       captured = this.executor.forward(images, masks, {
         stopAfter,
         capture: new Set(uses.keys()),

@@ -150,7 +150,13 @@ export class CarSteps {
       byGroup
         .get(candidate.groupId)!
         .push(
-          carScoreOf(tally, tally.images, race.baseRightAfter.get(tally.images)!, this.imagesPerClass, true),
+          carScoreOf(
+            tally,
+            tally.images,
+            race.baseRightAfter.get(tally.images)!,
+            race.classCountsAfter.get(tally.images)!,
+            true,
+          ),
         );
     }
     const seconds = (performance.now() - started) / 1000;

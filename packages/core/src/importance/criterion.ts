@@ -26,7 +26,10 @@ export interface ScoreOptions {
    * scored. Default: none.
    */
   base?: FilterRemoval;
-  /** Images per forward pass (default 256). */
+  /**
+   * Images per forward pass (default 256). CAR "exact" sizes its chunks of images from `memoryBudgetMB`
+   * instead (up to 1024 per chunk).
+   */
   batchSize?: number;
   /** CAR only: also report the class-wise CAR vector of every filter (default false). */
   classwise?: boolean;

@@ -32,3 +32,5 @@ export {
   topKOverlap,
   type RankAgreement,
 } from "./rank-agreement.js";
+export type { AdaptiveCarOptions, StepScoring } from "./car-steps.js";
+export type { RaceBound } from "../fastcar/index.js";
