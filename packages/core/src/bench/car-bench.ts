@@ -43,6 +43,8 @@ export interface NaiveCarTiming {
 export interface CarBenchResult {
   images: number;
   filters: number;
+  /** Filters per group. */
+  groups: Record<string, number>;
   plans: Record<string, string>;
   fast: {
     seconds: number;
@@ -241,6 +243,7 @@ export async function benchWholeModelCar(options: CarBenchOptions): Promise<CarB
   return {
     images: dataset.size,
     filters,
+    groups: Object.fromEntries(groups.map((g) => [g.id, g.size])),
     plans: fast.value.engine?.plans ?? {},
     fast: {
       seconds: fast.seconds,

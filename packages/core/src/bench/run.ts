@@ -3,7 +3,7 @@
  * `npm run bench -w @carve/core -- [options]`: the fast-CAR benchmark (not a test: it asserts nothing, it
  * reports). With --write it also writes docs/performance.md at the repository root.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -11,7 +11,7 @@ import { type DemoModelName, isDemoModelName } from "../demo/demo-models.js";
 import type { RaceBound } from "../fastcar/index.js";
 import { DEFAULT_MEMORY_BUDGET_MB } from "../fastcar/index.js";
 import { runBenchmark } from "./bench.js";
-import { markdownReport } from "./report.js";
+import { type BenchReport, markdownReport } from "./report.js";
 
 const USAGE = `Usage: node dist/bench/run.js [options]
 
@@ -24,6 +24,8 @@ const USAGE = `Usage: node dist/bench/run.js [options]
   --adaptive C:B,…        adaptive runs as confidence:bound (default 0.95:chernoff,0.95:normal; "none" to skip)
   --write                 write docs/performance.md
   --out FILE              where --write writes (default <repo>/docs/performance.md)
+  --json FILE             also save the raw results as JSON
+  --from-json FILE        render saved results instead of running (with --write to rewrite the page)
 `;
 
 function fail(message: string): never {
@@ -50,6 +52,8 @@ async function main(): Promise<void> {
       adaptive: { type: "string" },
       write: { type: "boolean" },
       out: { type: "string" },
+      json: { type: "string" },
+      "from-json": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -80,18 +84,21 @@ async function main(): Promise<void> {
     modelDirs[name] = dir;
   }
   const command = ["npm run bench -w @carve/core --", ...process.argv.slice(2)].join(" ");
-  const report = await runBenchmark({
-    models: models as DemoModelName[],
-    modelDirs,
-    tasks: tasks as Array<"car" | "greedy">,
-    memoryBudgetMB: positive("memory-budget", values["memory-budget"], DEFAULT_MEMORY_BUDGET_MB),
-    naiveSeconds: positive("naive-seconds", values["naive-seconds"], 120),
-    naiveStepsPerLayer: Math.max(2, Math.round(positive("naive-steps", values["naive-steps"], 3))),
-    batchSize: 256,
-    adaptive,
-    command,
-    log: (line) => console.log(line),
-  });
+  const report: BenchReport = values["from-json"]
+    ? (JSON.parse(await readFile(values["from-json"], "utf8")) as BenchReport)
+    : await runBenchmark({
+        models: models as DemoModelName[],
+        modelDirs,
+        tasks: tasks as Array<"car" | "greedy">,
+        memoryBudgetMB: positive("memory-budget", values["memory-budget"], DEFAULT_MEMORY_BUDGET_MB),
+        naiveSeconds: positive("naive-seconds", values["naive-seconds"], 120),
+        naiveStepsPerLayer: Math.max(2, Math.round(positive("naive-steps", values["naive-steps"], 3))),
+        batchSize: 256,
+        adaptive,
+        command,
+        log: (line) => console.log(line),
+      });
+  if (values.json) await writeFile(values.json, JSON.stringify(report, null, 2));
   const markdown = markdownReport(report);
   console.log(`\n${markdown}`);
   if (values.write) {

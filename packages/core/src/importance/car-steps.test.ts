@@ -180,8 +180,10 @@ describe("adaptive greedy selection", () => {
     };
     await expect(greedyPrune(mnistModel, { ...base, stepSize: 2 })).rejects.toThrow(/stepSize 2/);
     await expect(greedyPrune(mnistModel, { ...base, method: "naive" })).rejects.toThrow(/method "naive"/);
+    const before = tf.memory().numTensors;
     await expect(greedyPrune(mnistModel, { ...base, adaptive: { confidence: 1.5 } })).rejects.toThrow(
       /confidence must be a probability/,
     );
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

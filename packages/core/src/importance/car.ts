@@ -241,6 +241,7 @@ async function exactCar(context: ScoringContext, control: OperationControl): Pro
       maxStacked: result.stats.maxStacked,
       stackLimit: result.stats.stackLimit,
       peakTensorBytes: result.stats.peakTensorBytes,
+      phaseSeconds: result.stats.seconds,
     };
     return {
       groups,

@@ -75,6 +75,11 @@ export interface CarEngineReport {
   stackLimit: number;
   /** Exact method: the largest tensor memory in use during scoring (bytes, model weights included). */
   peakTensorBytes?: number;
+  /**
+   * Exact method: seconds per phase — "forward" (base passes building chunk states), "prepare:<plan>",
+   * "evaluate:<plan>" (the filters' outputs), "recheck" (naive passes for rounding-close outcomes), "tally".
+   */
+  phaseSeconds?: Record<string, number>;
 }
 
 /**

@@ -206,17 +206,18 @@ export async function greedyPrune(
   let current = await removeFilters(model, NO_REMOVAL, originalGraph);
   const steps: ScoredPruneStep[] = [];
   let stopReason: StopReason = "target-reached";
-  const carSteps = steady
-    ? new CarSteps(model, {
+  let carSteps: CarSteps | undefined;
+  const imagesPerClass = countClasses(evaluation);
+  try {
+    if (steady) {
+      carSteps = new CarSteps(model, {
         dataset: evaluation,
         seed,
         graph: originalGraph,
         ...(options.memoryBudgetMB !== undefined ? { memoryBudgetMB: options.memoryBudgetMB } : {}),
         ...(options.adaptive ? { adaptive: options.adaptive } : {}),
-      })
-    : undefined;
-  const imagesPerClass = countClasses(evaluation);
-  try {
+      });
+    }
     const sizeOf = (m: tfl.LayersModel) => {
       const summary = describeModel(m);
       return { params: summary.params, flops: summary.flops };
@@ -458,6 +459,12 @@ function validateCarOptions(options: GreedyPruneOptions, criterion: string, step
   }
   const adaptive = options.adaptive;
   if (!adaptive) return;
+  if (!(adaptive.confidence > 0 && adaptive.confidence < 1)) {
+    fail(`adaptive.confidence must be a probability in (0, 1), e.g. 0.95; got ${adaptive.confidence}`);
+  }
+  if (adaptive.bound !== undefined && adaptive.bound !== "chernoff" && adaptive.bound !== "normal") {
+    fail(`adaptive.bound must be "chernoff" or "normal", got "${String(adaptive.bound)}"`);
+  }
   const conflicts = [
     criterion !== "car" ? `criterion "${criterion}" (adaptive races CAR)` : undefined,
     options.method === "naive" ? `method "naive"` : undefined,
