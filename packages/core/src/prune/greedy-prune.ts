@@ -18,7 +18,7 @@ import { describeModel } from "../model/describe.js";
 import { outputsProbabilities } from "../model/outputs.js";
 import { removeFilters } from "../surgery/index.js";
 import { trainModel } from "../train/train.js";
-import type { PruneControl, PruneOptions } from "./prune-options.js";
+import type { PruneControl, PruneOptions, PruneResume } from "./prune-options.js";
 import { validatePruneOptions } from "./prune-options.js";
 import type { AccuracySnapshot, PruneResult, PruneStep, RemovedFilter, StopReason } from "./prune-result.js";
 import { hashDataset, hashModel, libraryVersions } from "./reproducibility.js";
@@ -46,7 +46,11 @@ export interface GreedyCarOptions {
   adaptive?: AdaptiveCarOptions;
 }
 
-export type GreedyPruneOptions = PruneOptions & GreedyCarOptions;
+export type GreedyPruneOptions = PruneOptions &
+  GreedyCarOptions & {
+    /** Continue a run from its recorded steps instead of starting afresh (see {@link PruneResume}). */
+    resume?: PruneResume;
+  };
 
 /** A step with how its scores were obtained (CAR runs). */
 export type ScoredPruneStep = PruneStep & { scoring?: StepScoring };
@@ -150,7 +154,9 @@ export async function greedyPrune(
   control: PruneControl = {},
 ): Promise<GreedyPruneResult> {
   const started = performance.now();
-  const elapsed = () => (performance.now() - started) / 1000;
+  // A resumed run's clock goes on from its last recorded step.
+  const priorSeconds = options.resume?.steps.at(-1)?.elapsedSeconds ?? 0;
+  const elapsed = () => priorSeconds + (performance.now() - started) / 1000;
   const criterion = options.criterion ?? "car";
   const seed = options.seed ?? 0;
   const batchSize = options.batchSize ?? 256;
@@ -165,6 +171,7 @@ export async function greedyPrune(
   // fast-engine session (in original filter indices) serves the whole run.
   const steady = criterion === "car" && method === "exact" && options.fineTune?.when !== "each-step";
 
+  const { resume, ...recordedOptions } = options;
   const reproducibility = {
     modelHash: await hashModel(model),
     dataHashes: Object.fromEntries(
@@ -176,7 +183,7 @@ export async function greedyPrune(
     ),
     seed,
     options: {
-      ...options,
+      ...recordedOptions,
       evaluation: evaluation.name,
       test: options.test?.name,
       fineTune: options.fineTune ? { ...options.fineTune, train: options.fineTune.train.name } : undefined,
@@ -202,9 +209,29 @@ export async function greedyPrune(
     for (const id of scopeIds) budgets.set(id, removalBudget(originalGraph.group(id).size, options));
   }
 
-  // Work on a copy: fine-tuning changes weights, and the caller's model must stay as it was.
-  let current = await removeFilters(model, NO_REMOVAL, originalGraph);
   const steps: ScoredPruneStep[] = [];
+  if (resume) {
+    validateResume(resume, options, originalGraph, scopeIds);
+    for (const recorded of resume.steps) {
+      for (const r of recorded.removed) {
+        removed.get(r.groupId)!.push(r.filter);
+        alive.set(
+          r.groupId,
+          alive.get(r.groupId)!.filter((f) => f !== r.filter),
+        );
+      }
+      steps.push(recorded);
+    }
+  }
+  // Work on a copy: fine-tuning changes weights, and the caller's model must stay as it was. A resumed run
+  // starts from the network after its last recorded step.
+  let current = resume?.model
+    ? await removeFilters(resume.model, NO_REMOVAL)
+    : await removeFilters(
+        model,
+        new Map([...removed].filter(([, list]) => list.length > 0).map(([id, list]) => [id, new Set(list)])),
+        originalGraph,
+      );
   let stopReason: StopReason = "target-reached";
   let carSteps: CarSteps | undefined;
   const imagesPerClass = countClasses(evaluation);
@@ -222,17 +249,17 @@ export async function greedyPrune(
       const summary = describeModel(m);
       return { params: summary.params, flops: summary.flops };
     };
-    const originalEvaluation = await snapshot(current, evaluation, batchSize);
-    const originalTest = options.test ? await snapshot(current, options.test, batchSize) : undefined;
+    const originalEvaluation = await snapshot(model, evaluation, batchSize);
+    const originalTest = options.test ? await snapshot(model, options.test, batchSize) : undefined;
     const original = {
       evaluation: originalEvaluation,
       ...(originalTest ? { test: originalTest } : {}),
-      ...sizeOf(current),
+      ...sizeOf(model),
     };
-    let currentEvaluation = originalEvaluation;
+    let currentEvaluation = steps.at(-1)?.evaluation ?? originalEvaluation;
     let sequentialIndex = 0;
 
-    for (let step = 1; ; step++) {
+    for (let step = steps.length + 1; ; step++) {
       throwIfAborted(control.signal, "pruning");
       // Which groups compete now, and how many filters may still go.
       let active: string[];
@@ -418,7 +445,7 @@ export async function greedyPrune(
         ...(scoring ? { scoring } : {}),
       };
       steps.push(record);
-      control.onStep?.(record);
+      await control.onStep?.(record, current);
     }
 
     if (options.fineTune?.when === "end" && steps.length > 0) {
@@ -478,6 +505,60 @@ function validateCarOptions(options: GreedyPruneOptions, criterion: string, step
       `adaptive selection cannot be combined with ${conflicts.join(", ")}; drop those options or adaptive ` +
         `(the exact method gives the same choices as the naive one, only slower than adaptive)`,
     );
+  }
+}
+
+/** Throws INVALID_ARGUMENT unless `resume` is a prefix of a run with these options. */
+function validateResume(
+  resume: PruneResume,
+  options: PruneOptions,
+  graph: ChannelGraph,
+  scopeIds: readonly string[],
+): void {
+  const fail = (message: string): never => {
+    throw new CarveError("INVALID_ARGUMENT", `greedyPrune: resume: ${message}`);
+  };
+  const gone = new Map(scopeIds.map((id) => [id, new Set<number>()]));
+  resume.steps.forEach((recorded, i) => {
+    if (recorded.step !== i + 1)
+      fail(`steps must be numbered 1, 2, … in order; step ${i + 1} says ${recorded.step}`);
+    if (recorded.removed.length === 0) fail(`step ${recorded.step} removed no filter`);
+    for (const r of recorded.removed) {
+      const set = gone.get(r.groupId);
+      if (!set)
+        fail(
+          `step ${recorded.step} removed a filter of "${r.groupId}", which is not in the scope (${scopeIds.join(", ")})`,
+        );
+      const size = graph.group(r.groupId).size;
+      if (!Number.isInteger(r.filter) || r.filter < 0 || r.filter >= size) {
+        fail(
+          `step ${recorded.step} removed filter ${r.filter} of "${r.groupId}", which has filters 0…${size - 1}`,
+        );
+      }
+      if (set!.has(r.filter)) fail(`filter ${r.filter} of "${r.groupId}" is removed twice`);
+      set!.add(r.filter);
+      if (set!.size >= size)
+        fail(`the steps remove every filter of "${r.groupId}"; a group keeps at least one`);
+    }
+  });
+  if (resume.steps.length > 0 && options.fineTune?.when === "each-step" && !resume.model) {
+    fail(
+      "model is required with fine-tuning after each step: the weights after the last recorded step depend on " +
+        "the training done, so pass the network saved after that step",
+    );
+  }
+  if (resume.model) {
+    const resumedGraph = buildChannelGraph(resume.model);
+    for (const id of scopeIds) {
+      const expected = graph.group(id).size - gone.get(id)!.size;
+      const found = resumedGraph.group(id).size;
+      if (found !== expected) {
+        fail(
+          `model has ${found} filters in "${id}", but the recorded steps leave ${expected}; pass the network ` +
+            `saved after step ${resume.steps.length}`,
+        );
+      }
+    }
   }
 }
 

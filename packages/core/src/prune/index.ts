@@ -6,6 +6,7 @@ export {
   type FineTuneOptions,
   type PruneControl,
   type PruneOptions,
+  type PruneResume,
   type PruneScope,
   type PruneTarget,
 } from "./prune-options.js";

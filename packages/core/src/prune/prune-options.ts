@@ -1,3 +1,5 @@
+import type * as tfl from "@tensorflow/tfjs-layers";
+
 import type { Dataset } from "../data/dataset.js";
 import { CarveError } from "../errors.js";
 import type { CriterionName } from "../importance/index.js";
@@ -73,8 +75,28 @@ export interface PruneOptions {
 }
 
 export interface PruneControl extends OperationControl {
-  /** Called once per removal, as soon as the step's evaluation is done. */
-  onStep?: (step: PruneStep) => void;
+  /**
+   * Called once per removal, as soon as the step's evaluation is done, with the network as it is after the
+   * step (borrowed: valid only during the call, never disposed by the caller). A returned promise is awaited
+   * before the next step, so a caller can checkpoint that network (e.g. `saveModel`) before going on.
+   */
+  onStep?: (step: PruneStep, model: tfl.LayersModel) => unknown;
+}
+
+/**
+ * Continuing a run that stopped (a server restart, a crash) from its last recorded step, with the same options
+ * as the run that recorded them. The recorded removals are replayed, so the steps that follow make the choices
+ * the uninterrupted run would have made:
+ * - without fine-tuning after each step, the network after step n is the input model with the recorded filters
+ *   removed (surgery is exact), and scoring continues from there;
+ * - with fine-tuning after each step, the weights depend on the training done, so `model` (the network saved
+ *   after the last recorded step) is required and pruning continues from it.
+ */
+export interface PruneResume {
+  /** The steps recorded so far, in order from step 1 (as `onStep` reported them). */
+  steps: readonly PruneStep[];
+  /** The network after the last of `steps` (borrowed, not disposed). Required with fine-tuning each step. */
+  model?: tfl.LayersModel;
 }
 
 /** Throws INVALID_ARGUMENT naming the option at fault. */
