@@ -31,6 +31,7 @@ import {
   scoreFilters,
 } from "@carve/core";
 
+import { evaluateTask, inspectDataset, topPatches, whatIf } from "./evaluation-tasks.js";
 import type {
   AnalysisResult,
   AnalysisTask,
@@ -245,6 +246,14 @@ async function run(): Promise<WorkerResult> {
       return inspectDemos(input.task);
     case "analysis":
       return analyse(input.task);
+    case "inspect-dataset":
+      return inspectDataset(input.task, { signal: controller.signal });
+    case "evaluate":
+      return evaluateTask(input.task, { signal: controller.signal });
+    case "what-if":
+      return whatIf(input.task, { signal: controller.signal });
+    case "top-patches":
+      return topPatches(input.task, { signal: controller.signal });
   }
 }
 

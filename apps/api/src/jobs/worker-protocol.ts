@@ -36,7 +36,64 @@ export interface InspectDemosTask {
   names?: string[];
 }
 
-export type WorkerTask = InspectTask | InspectDemosTask | AnalysisTask;
+/** Reads a dataset's facts: what kind of source it is, its classes, image shape and split sizes. */
+export interface InspectDatasetTask {
+  kind: "inspect-dataset";
+  /** A built-in name or an absolute directory. */
+  dataset: string;
+  /** Size to resize an image folder's images to (required for image folders). */
+  imageShape?: [number, number, number];
+}
+
+/** Which images of a dataset: a split, optionally a seeded class-stratified sample of it. */
+export interface ImageSample {
+  dataset: string;
+  /** Image size for an image-folder dataset (the model's input). */
+  imageShape?: [number, number, number];
+  /** selection, train, validation or test. */
+  split: string;
+  /** Sample this many images of the split (class-stratified, seeded); default all. */
+  maxImages?: number;
+  seed: number;
+}
+
+/** Accuracy and per-class accuracy of a model on a dataset split. */
+export interface EvaluateTask extends ImageSample {
+  kind: "evaluate";
+  source: ModelSource;
+}
+
+/** Filters to remove, by filter group (a layer's group; coupled layers share one). */
+export interface RemovedFilters {
+  groupId: string;
+  filters: number[];
+}
+
+/** Accuracy of a model with some filters removed, next to the unpruned model's, on the same images. */
+export interface WhatIfTask extends ImageSample {
+  kind: "what-if";
+  source: ModelSource;
+  removed: RemovedFilters[];
+}
+
+/** Top-activating image patches of some filters of one convolution. */
+export interface TopPatchesTask extends ImageSample {
+  kind: "top-patches";
+  source: ModelSource;
+  layerName: string;
+  filters: number[];
+  /** Patches per filter. */
+  k: number;
+}
+
+export type WorkerTask =
+  | InspectTask
+  | InspectDemosTask
+  | AnalysisTask
+  | InspectDatasetTask
+  | EvaluateTask
+  | WhatIfTask
+  | TopPatchesTask;
 
 export interface WorkerInput {
   task: WorkerTask;
@@ -115,7 +172,76 @@ export interface InspectDemosResult {
   skipped: Array<{ demo: string; reason: string }>;
 }
 
-export type WorkerResult = InspectResult | InspectDemosResult | AnalysisResult;
+export interface InspectDatasetResult {
+  kind: "inspect-dataset";
+  /** builtin, idx, cifar10 or image-folder. */
+  sourceKind: string;
+  classNames: string[];
+  imageShape: [number, number, number];
+  trainSize: number;
+  validationSize: number | null;
+  testSize: number;
+}
+
+export interface ClassAccuracySummary {
+  classIndex: number;
+  className: string;
+  count: number;
+  correct: number;
+  /** null when the class has no image among those evaluated. */
+  accuracy: number | null;
+}
+
+export interface EvaluationSummary {
+  images: number;
+  correct: number;
+  accuracy: number;
+  /** Mean cross-entropy per image. */
+  loss: number;
+  perClass: ClassAccuracySummary[];
+}
+
+export interface EvaluateResult {
+  kind: "evaluate";
+  evaluation: EvaluationSummary;
+  seconds: number;
+}
+
+export interface WhatIfResult {
+  kind: "what-if";
+  base: EvaluationSummary;
+  pruned: EvaluationSummary;
+  seconds: number;
+}
+
+export interface PatchSummary {
+  rank: number;
+  imageIndex: number;
+  label: number;
+  className: string;
+  activation: number;
+  row: number;
+  column: number;
+  /** The receptive field in input pixels (it may reach past the border). */
+  box: { top: number; left: number; height: number; width: number };
+  /** The patch as PNG bytes (padding transparent). */
+  png: Uint8Array;
+}
+
+export interface TopPatchesResult {
+  kind: "top-patches";
+  images: number;
+  filters: Array<{ filter: number; patches: PatchSummary[] }>;
+}
+
+export type WorkerResult =
+  | InspectResult
+  | InspectDemosResult
+  | AnalysisResult
+  | InspectDatasetResult
+  | EvaluateResult
+  | WhatIfResult
+  | TopPatchesResult;
 
 export interface WorkerProgress {
   phase: string;
