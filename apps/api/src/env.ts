@@ -6,6 +6,8 @@ import path from "node:path";
 
 import { z } from "zod";
 
+import type { StoreConfig } from "./db/store.js";
+
 const booleanText = z
   .enum(["true", "false", "1", "0", "yes", "no"], {
     error: (issue) => `expected true or false, got "${String(issue.input)}"`,
@@ -27,6 +29,17 @@ const EnvSchema = z.object({
   CARVE_DATA_DIR: z.string().min(1).default(".carve-data"),
   /** Overrides the database file (default: carve.db in CARVE_DATA_DIR). */
   CARVE_DB_FILE: z.string().min(1).optional(),
+  /** A PostgreSQL database (postgres://user:password@host:port/database) instead of the SQLite file. */
+  CARVE_DATABASE_URL: z
+    .string()
+    .refine(isPostgresUrl, {
+      error:
+        "expected a PostgreSQL URL such as postgres://user:password@localhost:5432/carve " +
+        "(leave it unset for the embedded SQLite database in CARVE_DATA_DIR)",
+    })
+    .optional(),
+  /** Connections the API keeps open to PostgreSQL. */
+  CARVE_DATABASE_POOL_SIZE: integerText(1, 1000).default(10),
   /** Analyses running at once, each in its own worker thread. */
   CARVE_JOB_CONCURRENCY: integerText(1, 64).default(1),
   /** Register the shipped demo models the first time a database is created. */
@@ -35,6 +48,15 @@ const EnvSchema = z.object({
   CARVE_BACKEND: z.enum(["auto", "node-gpu", "node", "wasm", "cpu"]).default("auto"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
+
+function isPostgresUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
 
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -50,7 +72,15 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   // An empty variable means "unset", as a shell user writing `PORT= npm start` expects.
   const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
   const result = EnvSchema.safeParse(present);
-  if (result.success) return result.data;
+  if (result.success) {
+    if (result.data.CARVE_DATABASE_URL && result.data.CARVE_DB_FILE) {
+      throw new EnvError([
+        "CARVE_DB_FILE and CARVE_DATABASE_URL are both set: the API uses one database, the SQLite file or " +
+          "PostgreSQL; unset one of them",
+      ]);
+    }
+    return result.data;
+  }
   throw new EnvError(
     result.error.issues.map((issue) => {
       const name = issue.path.join(".");
@@ -59,7 +89,16 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   );
 }
 
-/** The database file the environment points at. */
+/** The database the environment points at: PostgreSQL if CARVE_DATABASE_URL is set, else the SQLite file. */
+export function storeConfig(
+  env: Pick<Env, "CARVE_DATA_DIR" | "CARVE_DB_FILE" | "CARVE_DATABASE_URL" | "CARVE_DATABASE_POOL_SIZE">,
+): StoreConfig {
+  return env.CARVE_DATABASE_URL
+    ? { dialect: "postgres", url: env.CARVE_DATABASE_URL, poolSize: env.CARVE_DATABASE_POOL_SIZE }
+    : { dialect: "sqlite", file: databaseFile(env) };
+}
+
+/** The SQLite database file the environment points at. */
 export function databaseFile(env: Pick<Env, "CARVE_DATA_DIR" | "CARVE_DB_FILE">): string {
   return path.resolve(env.CARVE_DB_FILE ?? path.join(env.CARVE_DATA_DIR, "carve.db"));
 }

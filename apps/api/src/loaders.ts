@@ -4,9 +4,8 @@
  */
 import DataLoader from "dataloader";
 
-import type { LayerRow, ModelRow } from "./db/tables.js";
 import type { AnalysisRepository } from "./modules/analysis/analysis.repository.js";
-import type { ModelRepository } from "./modules/model/model.repository.js";
+import type { LayerRow, ModelRepository, ModelRow } from "./modules/model/model.repository.js";
 
 export interface GroupKey {
   modelId: string;
@@ -34,16 +33,16 @@ export function createLoaders(repos: { models: ModelRepository; analyses: Analys
     `${k.modelId}\u0000${k.layerName}\u0000${k.index}`;
   return {
     model: new DataLoader(async (ids) => {
-      const byId = new Map(repos.models.findByIds(ids).map((m) => [m.id, m]));
+      const byId = new Map((await repos.models.findByIds(ids)).map((m) => [m.id, m]));
       return ids.map((id) => byId.get(id));
     }),
     layers: new DataLoader(async (modelIds) => {
-      const rows = repos.models.layersOf(modelIds);
+      const rows = await repos.models.layersOf(modelIds);
       return modelIds.map((id) => rows.filter((l) => l.modelId === id));
     }),
     latestAnalysis: new DataLoader(
       async (keys) => {
-        const found = repos.analyses.latestSucceeded(keys);
+        const found = await repos.analyses.latestSucceeded(keys);
         return keys.map((k) => found.get(groupKey(k)) ?? null);
       },
       { cacheKeyFn: groupKey },
@@ -51,12 +50,10 @@ export function createLoaders(repos: { models: ModelRepository; analyses: Analys
     weightImage: new DataLoader(
       async (keys) => {
         const rows = new Map(
-          repos.models
-            .weightImages(keys)
-            .map((r) => [
-              filterKey({ modelId: r.modelId, layerName: r.layerName, index: r.filterIndex }),
-              r.weightPng,
-            ]),
+          (await repos.models.weightImages(keys)).map((r) => [
+            filterKey({ modelId: r.modelId, layerName: r.layerName, index: r.filterIndex }),
+            r.weightPng,
+          ]),
         );
         return keys.map((k) => rows.get(filterKey(k)) ?? null);
       },

@@ -20,9 +20,9 @@ import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
 
 import { type Context, createContext } from "./context.js";
-import { type Store, openStore } from "./db/database.js";
+import { type Store, openStore } from "./db/store.js";
 import { SettingsRepository } from "./db/settings.repository.js";
-import { type Env, databaseFile, parseEnv } from "./env.js";
+import { type Env, parseEnv, storeConfig } from "./env.js";
 import { formatError } from "./errors.js";
 import { type EventBus, InProcessEventBus } from "./events/event-bus.js";
 import { InProcessJobQueue, type JobQueue } from "./jobs/job-queue.js";
@@ -66,8 +66,10 @@ export interface CarveServer {
 export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> {
   const env: Env = { ...parseEnv({}), ...deps.env };
   const logger = deps.logger ?? createLogger(env);
-  const store = openStore(databaseFile(env));
-  logger.info({ database: store.file }, "database ready");
+  const store = await openStore(storeConfig(env), {
+    onIdleError: (error) => logger.warn({ err: error }, "an idle database connection broke; it is replaced"),
+  });
+  logger.info({ database: store.describe, dialect: store.dialect }, "database ready");
 
   const repositories = { models: new ModelRepository(store.db), analyses: new AnalysisRepository(store.db) };
   const bus = deps.bus ?? new InProcessEventBus();
@@ -99,7 +101,12 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
   };
   const app = { services, repositories };
 
-  analyses.recover();
+  try {
+    await analyses.recover();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   if (env.CARVE_SEED_DEMOS) await services.models.seedDemos();
 
   const schema = await buildApiSchema(bus);
@@ -177,7 +184,7 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
         await apollo.stop();
         if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await bus.close();
-        store.close();
+        await store.close();
         logger.info("Carve API stopped");
       })();
       return stopped;

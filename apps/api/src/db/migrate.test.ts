@@ -1,87 +1,322 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import Database from "better-sqlite3";
-import { getTableConfig } from "drizzle-orm/sqlite-core";
-import { describe, expect, it } from "vitest";
+import { type Kysely, sql } from "kysely";
+import { afterAll, describe, expect, it } from "vitest";
 
-import { openStore } from "./database.js";
-import { migrate, readMigrations } from "./migrate.js";
-import * as tables from "./tables.js";
+import { DIALECTS, type TestDatabase, createTestDatabase } from "../test-utils/databases.js";
+import { type Migration, migrationsDir, readMigrations } from "./migrate.js";
+import type { DB } from "./schema.js";
+import { type Dialect, type Store, openStore } from "./store.js";
 
-const tempDir = () => mkdtempSync(path.join(tmpdir(), "carve-migrate-"));
+/**
+ * Every column of every table in `DB`, spelled out: the compiler insists this lists exactly what schema.ts
+ * declares (add a table or column there and this fails to compile until it is listed here too), and the
+ * tests below check that both dialects' migrations create exactly these.
+ */
+const DECLARED: { [T in keyof DB]: { [C in keyof DB[T]]-?: true } } = {
+  models: {
+    id: true,
+    name: true,
+    description: true,
+    sourceKind: true,
+    source: true,
+    dataset: true,
+    topology: true,
+    inputShape: true,
+    classNames: true,
+    params: true,
+    flops: true,
+    sizeBytes: true,
+    testAccuracy: true,
+    createdAt: true,
+    updatedAt: true,
+  },
+  layers: {
+    modelId: true,
+    position: true,
+    name: true,
+    className: true,
+    outputShape: true,
+    filters: true,
+    kernelSize: true,
+    activation: true,
+    params: true,
+    flops: true,
+    prunable: true,
+    groupId: true,
+  },
+  filters: {
+    modelId: true,
+    layerName: true,
+    groupId: true,
+    filterIndex: true,
+    l1Norm: true,
+    weightPng: true,
+  },
+  analyses: {
+    id: true,
+    modelId: true,
+    status: true,
+    layers: true,
+    groups: true,
+    split: true,
+    classwise: true,
+    maxImages: true,
+    seed: true,
+    progressDone: true,
+    progressTotal: true,
+    phase: true,
+    etaSeconds: true,
+    images: true,
+    baseAccuracy: true,
+    errorCode: true,
+    errorMessage: true,
+    revision: true,
+    createdAt: true,
+    startedAt: true,
+    finishedAt: true,
+  },
+  carScores: {
+    analysisId: true,
+    groupId: true,
+    filterIndex: true,
+    rank: true,
+    dropValue: true,
+    ci95Low: true,
+    ci95High: true,
+    rightToWrong: true,
+    wrongToRight: true,
+    lossIncrease: true,
+    accuracyWithout: true,
+    classwise: true,
+  },
+  settings: { key: true, value: true },
+  schemaMigrations: { version: true, name: true, appliedAt: true },
+};
 
-describe("migrations", () => {
-  it("creates the database file and its folder, and applies every migration once", () => {
-    const file = path.join(tempDir(), "nested", "carve.db");
-    const store = openStore(file);
-    const versions = store.sqlite.prepare("SELECT version FROM schema_migrations ORDER BY version").all();
-    expect(versions).toEqual(readMigrations().map((m) => ({ version: m.version })));
-    store.close();
-    // A second start applies nothing.
-    const again = new Database(file);
-    expect(migrate(again)).toEqual([]);
-    again.close();
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** `table.column` → whether it refuses NULL (a primary key column counts as refusing it on both dialects). */
+async function columnsOf(store: Store): Promise<Map<string, boolean>> {
+  const rows =
+    store.dialect === "sqlite"
+      ? await sql<{ tableName: string; columnName: string; required: number }>`
+          SELECT m.name AS table_name, p.name AS column_name, (p."notnull" OR p.pk > 0) AS required
+          FROM sqlite_master m, pragma_table_info(m.name) p
+          WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`.execute(store.db)
+      : await sql<{ tableName: string; columnName: string; required: boolean }>`
+          SELECT table_name, column_name, is_nullable = 'NO' AS required
+          FROM information_schema.columns WHERE table_schema = current_schema()`.execute(store.db);
+  return new Map(rows.rows.map((r) => [`${r.tableName}.${r.columnName}`, Boolean(r.required)]));
+}
+
+async function appliedVersions(db: Kysely<DB>): Promise<number[]> {
+  const rows = await db.selectFrom("schemaMigrations").select("version").orderBy("version").execute();
+  return rows.map((r) => r.version);
+}
+
+const databases: TestDatabase[] = [];
+const stores: Store[] = [];
+async function freshDatabase(dialect: Dialect): Promise<TestDatabase> {
+  const database = await createTestDatabase(dialect, "migrate");
+  databases.push(database);
+  return database;
+}
+async function open(database: TestDatabase, migrations?: Migration[]): Promise<Store> {
+  const store = await openStore(database.config, migrations ? { migrations } : {});
+  stores.push(store);
+  return store;
+}
+
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  await Promise.all(databases.map((d) => d.drop()));
+});
+
+describe("migration files", () => {
+  it("has every migration in both folders, with the same version and name", () => {
+    const sqlite = readMigrations(migrationsDir("sqlite")).map((m) => `${m.version} ${m.name}`);
+    const postgres = readMigrations(migrationsDir("postgres")).map((m) => `${m.version} ${m.name}`);
+    expect(postgres).toEqual(sqlite);
+    expect(sqlite.length).toBeGreaterThan(0);
   });
 
-  it("gives every column that the typed tables declare to the migrated database", () => {
-    const store = openStore(path.join(tempDir(), "carve.db"));
-    for (const table of Object.values(tables)) {
-      if (typeof table !== "object" || table === null || !("getSQL" in table)) continue;
-      const config = getTableConfig(table as typeof tables.models);
-      const columns = (
-        store.sqlite.prepare(`PRAGMA table_info(${config.name})`).all() as Array<{ name: string }>
-      ).map((c) => c.name);
-      expect(columns, `table ${config.name}`).toEqual(
-        expect.arrayContaining(config.columns.map((c) => c.name)),
-      );
-    }
-    store.close();
+  it("rejects a migration file that is not named NNNN_name.sql", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "carve-migrate-"));
+    writeFileSync(path.join(dir, "add-runs.sql"), "SELECT 1;");
+    expect(() => readMigrations(dir)).toThrow(/not named NNNN_name\.sql/);
   });
 
-  it("refuses a database migrated by a newer build, naming both versions", () => {
-    const db = new Database(":memory:");
-    migrate(db);
-    db.prepare(
-      "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 'now')",
-    ).run();
-    expect(() => migrate(db)).toThrow(/schema version 999.*knows up to 1/);
+  it("ends with the same tables and columns, and the same NOT NULLs, on SQLite and Postgres", async () => {
+    const [sqlite, postgres] = await Promise.all(DIALECTS.map(async (d) => open(await freshDatabase(d))));
+    const sqliteColumns = await columnsOf(sqlite!);
+    const postgresColumns = await columnsOf(postgres!);
+    expect([...postgresColumns].sort()).toEqual([...sqliteColumns].sort());
+  });
+});
+
+describe.each(DIALECTS)("migrations on %s", (dialect) => {
+  it("applies every migration once, recording it; a second start applies nothing", async () => {
+    const database = await freshDatabase(dialect);
+    const expected = readMigrations(migrationsDir(dialect)).map((m) => m.version);
+    const first = await open(database);
+    expect(await appliedVersions(first.db)).toEqual(expected);
+    await first.close();
+    const again = await open(database);
+    expect(await appliedVersions(again.db)).toEqual(expected);
   });
 
-  it("rolls back a migration that fails, leaving it unrecorded", () => {
-    const db = new Database(":memory:");
+  it("creates exactly the tables and columns that schema.ts declares", async () => {
+    const store = await open(await freshDatabase(dialect));
+    const declared = Object.entries(DECLARED).flatMap(([table, columns]) =>
+      Object.keys(columns).map((column) => `${snake(table)}.${snake(column)}`),
+    );
+    expect([...(await columnsOf(store)).keys()].sort()).toEqual(declared.sort());
+  });
+
+  it("refuses a database migrated by a newer build, naming both versions", async () => {
+    const database = await freshDatabase(dialect);
+    const store = await open(database);
+    await store.db
+      .insertInto("schemaMigrations")
+      .values({ version: 999, name: "future", appliedAt: "now" })
+      .execute();
+    await store.close();
+    const known = Math.max(...readMigrations(migrationsDir(dialect)).map((m) => m.version));
+    const where = dialect === "sqlite" ? "CARVE_DATA_DIR" : "CARVE_DATABASE_URL";
+    await expect(openStore(database.config)).rejects.toThrow(
+      new RegExp(`schema version 999.*knows up to ${known}\\).*point ${where} elsewhere`),
+    );
+  });
+
+  it("rolls back a migration that fails, leaving it unrecorded, and names its file", async () => {
+    const database = await freshDatabase(dialect);
     const bad = {
       version: 1,
       name: "bad",
       sql: "CREATE TABLE t (a INTEGER); INSERT INTO missing VALUES (1);",
     };
-    expect(() => migrate(db, [bad])).toThrow(/no such table: missing/);
-    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 't'").get()).toBeUndefined();
-    expect(db.prepare("SELECT COUNT(*) AS n FROM schema_migrations").get()).toEqual({ n: 0 });
-  });
-
-  it("rejects a migration file that is not named NNNN_name.sql", () => {
-    const dir = tempDir();
-    writeFileSync(path.join(dir, "add-runs.sql"), "SELECT 1;");
-    expect(() => readMigrations(dir)).toThrow(/not named NNNN_name\.sql/);
-  });
-
-  it("deletes a model's layers, filters, analyses and scores with it (foreign keys are on)", () => {
-    const store = openStore(path.join(tempDir(), "carve.db"));
-    const run = (sql: string) => store.sqlite.prepare(sql).run();
-    run(
-      `INSERT INTO models VALUES ('m', 'm', '', 'path', '/x', NULL, 'Sequential', '[]', '[]', 1, 1, 1, NULL, 't', 't')`,
+    await expect(openStore(database.config, { migrations: [bad] })).rejects.toThrow(
+      new RegExp(
+        `migrations/${dialect}/0001_bad\\.sql failed and was rolled back: ` +
+          `(no such table: missing|relation "missing" does not exist)`,
+      ),
     );
-    run(`INSERT INTO layers (model_id, position, name, class_name, output_shape, params, flops, prunable)
-         VALUES ('m', 0, 'conv1', 'Conv2D', '[]', 1, 1, 1)`);
-    run(`INSERT INTO analyses (id, model_id, status, layers, groups, split, classwise, seed, created_at)
-         VALUES ('a', 'm', 'SUCCEEDED', '[]', '[]', 'SELECTION', 1, 0, 't')`);
-    run(`INSERT INTO car_scores (analysis_id, group_id, filter_index, rank) VALUES ('a', 'conv1', 0, 1)`);
-    run(`DELETE FROM models WHERE id = 'm'`);
-    for (const table of ["layers", "analyses", "car_scores"]) {
-      expect(store.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get(), table).toEqual({ n: 0 });
-    }
-    store.close();
+    const store = await open(database, []);
+    expect(await appliedVersions(store.db)).toEqual([]);
+    const tables = await columnsOf(store);
+    expect([...tables.keys()].filter((c) => c.startsWith("t."))).toEqual([]);
   });
+
+  it("deletes a model's layers, filters, analyses and scores with it (foreign keys cascade)", async () => {
+    const { db } = await open(await freshDatabase(dialect));
+    await db
+      .insertInto("models")
+      .values({
+        id: "m",
+        name: "m",
+        description: "",
+        sourceKind: "path",
+        source: "/x",
+        dataset: null,
+        topology: "Sequential",
+        inputShape: "[]",
+        classNames: "[]",
+        params: 1,
+        flops: 1,
+        sizeBytes: 1,
+        testAccuracy: null,
+        createdAt: "t",
+        updatedAt: "t",
+      })
+      .execute();
+    await db
+      .insertInto("layers")
+      .values({
+        modelId: "m",
+        position: 0,
+        name: "conv1",
+        className: "Conv2D",
+        outputShape: "[]",
+        filters: 1,
+        kernelSize: null,
+        activation: null,
+        params: 1,
+        flops: 1,
+        prunable: true,
+        groupId: "conv1",
+      })
+      .execute();
+    await db
+      .insertInto("filters")
+      .values({
+        modelId: "m",
+        layerName: "conv1",
+        groupId: "conv1",
+        filterIndex: 0,
+        l1Norm: 1,
+        weightPng: null,
+      })
+      .execute();
+    await db
+      .insertInto("analyses")
+      .values({
+        id: "a",
+        modelId: "m",
+        status: "SUCCEEDED",
+        layers: "[]",
+        groups: "[]",
+        split: "SELECTION",
+        classwise: true,
+        maxImages: null,
+        seed: 0,
+        createdAt: "t",
+      })
+      .execute();
+    await db
+      .insertInto("carScores")
+      .values({ analysisId: "a", groupId: "conv1", filterIndex: 0, rank: 1, classwise: null })
+      .execute();
+    await db.deleteFrom("models").where("id", "=", "m").execute();
+    for (const table of ["layers", "filters", "analyses", "carScores"] as const) {
+      const { n } = await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
+      expect(Number(n), table).toBe(0);
+    }
+  });
+
+  if (dialect === "sqlite") {
+    it("creates the file and its folder, and writes ahead (WAL) with foreign keys on", async () => {
+      const database = await freshDatabase("sqlite");
+      const file = path.join(path.dirname((database.config as { file: string }).file), "nested", "carve.db");
+      const store = await open({ ...database, config: { dialect: "sqlite", file } });
+      expect(existsSync(file)).toBe(true);
+      expect(store.describe).toBe(file);
+      const journal = await sql<{ journalMode: string }>`PRAGMA journal_mode`.execute(store.db);
+      expect(journal.rows[0]?.journalMode).toBe("wal");
+      const keys = await sql<{ foreignKeys: number }>`PRAGMA foreign_keys`.execute(store.db);
+      expect(keys.rows[0]?.foreignKeys).toBe(1);
+    });
+  } else {
+    it("lets two servers starting together migrate once (an advisory lock makes them take turns)", async () => {
+      const database = await freshDatabase("postgres");
+      const [a, b] = await Promise.all([open(database), open(database)]);
+      const expected = readMigrations(migrationsDir("postgres")).map((m) => m.version);
+      expect(await appliedVersions(a!.db)).toEqual(expected);
+      expect(await appliedVersions(b!.db)).toEqual(expected);
+    });
+
+    it("describes the database without its password, and says clearly when it cannot connect", async () => {
+      const url = "postgres://carve:secret@127.0.0.1:1/nowhere";
+      await expect(openStore({ dialect: "postgres", url })).rejects.toThrow(
+        /cannot connect to PostgreSQL at postgres:\/\/carve@127\.0\.0\.1:1\/nowhere \(CARVE_DATABASE_URL\): .*ECONNREFUSED/,
+      );
+      const store = await open(await freshDatabase("postgres"));
+      expect(store.describe).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:5432\/carve_test_migrate_/);
+    });
+  }
 });

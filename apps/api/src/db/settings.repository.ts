@@ -1,21 +1,25 @@
 /** SQL for small facts about the database itself, e.g. whether the demo models were seeded. */
-import { eq } from "drizzle-orm";
+import type { Kysely } from "kysely";
 
-import type { Db } from "./database.js";
-import { settings } from "./tables.js";
+import type { DB } from "./schema.js";
 
 export class SettingsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
-  get(key: string): string | undefined {
-    return this.db.select().from(settings).where(eq(settings.key, key)).get()?.value;
+  async get(key: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom("settings")
+      .select("value")
+      .where("key", "=", key)
+      .executeTakeFirst();
+    return row?.value;
   }
 
-  set(key: string, value: string): void {
-    this.db
-      .insert(settings)
+  async set(key: string, value: string): Promise<void> {
+    await this.db
+      .insertInto("settings")
       .values({ key, value })
-      .onConflictDoUpdate({ target: settings.key, set: { value } })
-      .run();
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value }))
+      .execute();
   }
 }

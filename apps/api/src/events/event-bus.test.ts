@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import type { AnalysisRow } from "../db/tables.js";
+import type { AnalysisRow } from "../modules/analysis/analysis.repository.js";
 import { InProcessEventBus } from "./event-bus.js";
 
 const row = (id: string, revision: number) => ({ id, revision }) as AnalysisRow;

@@ -1,15 +1,18 @@
 /** SQL for analyses (CAR scoring jobs) and the scores they produce. */
-import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import type { Kysely, Selectable, Updateable } from "kysely";
 
-import type { Db } from "../../db/database.js";
 import {
-  type AnalysisRow,
+  type AnalysesTable,
   type AnalysisStatusValue,
-  type CarScoreRow,
-  analyses,
-  carScores,
-} from "../../db/tables.js";
+  type CarScoresTable,
+  type DB,
+  fromBool,
+  fromJson,
+  fromNullableJson,
+} from "../../db/schema.js";
 import type { ScoredFilter, WorkerProgress } from "../../jobs/worker-protocol.js";
+
+export { ANALYSIS_STATUSES, type AnalysisStatusValue } from "../../db/schema.js";
 
 export const FINAL_STATUSES: ReadonlySet<AnalysisStatusValue> = new Set([
   "SUCCEEDED",
@@ -18,85 +21,150 @@ export const FINAL_STATUSES: ReadonlySet<AnalysisStatusValue> = new Set([
   "INTERRUPTED",
 ]);
 
+export interface AnalysisRow extends Omit<Selectable<AnalysesTable>, "layers" | "groups" | "classwise"> {
+  layers: string[];
+  groups: string[];
+  classwise: boolean;
+}
+
+export interface CarScoreRow extends Omit<Selectable<CarScoresTable>, "dropValue" | "classwise"> {
+  /** The CAR index: accuracy lost without the filter; null for a group's last remaining filter. */
+  drop: number | null;
+  /** Class-wise CAR per class index (null where a class had no image), or null. */
+  classwise: Array<number | null> | null;
+}
+
 export type NewAnalysis = Pick<
   AnalysisRow,
   "id" | "modelId" | "layers" | "groups" | "split" | "classwise" | "maxImages" | "seed" | "createdAt"
 >;
 
-/** JSON has no NaN: a class with no image in the set is stored as null. */
-function classwiseJson(values: Float64Array | null): Array<number | null> | null {
-  return values ? Array.from(values, (v) => (Number.isFinite(v) ? v : null)) : null;
+/** What a state change may set; the revision is bumped by the repository. */
+export type AnalysisChanges = Omit<
+  Updateable<AnalysesTable>,
+  "id" | "modelId" | "revision" | "layers" | "groups" | "classwise"
+>;
+
+export function toAnalysisRow(row: Selectable<AnalysesTable>): AnalysisRow {
+  return {
+    ...row,
+    layers: fromJson(row.layers),
+    groups: fromJson(row.groups),
+    classwise: fromBool(row.classwise),
+  };
 }
 
+export function toCarScoreRow(row: Selectable<CarScoresTable>): CarScoreRow {
+  const { dropValue, classwise, ...rest } = row;
+  return {
+    analysisId: rest.analysisId,
+    groupId: rest.groupId,
+    filterIndex: rest.filterIndex,
+    rank: rest.rank,
+    drop: dropValue,
+    ci95Low: rest.ci95Low,
+    ci95High: rest.ci95High,
+    rightToWrong: rest.rightToWrong,
+    wrongToRight: rest.wrongToRight,
+    lossIncrease: rest.lossIncrease,
+    accuracyWithout: rest.accuracyWithout,
+    classwise: fromNullableJson(classwise),
+  };
+}
+
+/** JSON has no NaN: a class with no image in the set is stored as null. */
+function classwiseJson(values: Float64Array | null): string | null {
+  return values ? JSON.stringify(Array.from(values, (v) => (Number.isFinite(v) ? v : null))) : null;
+}
+
+/** Scores are inserted this many rows per statement (13 parameters a row, far below either dialect's limit). */
+const SCORE_BATCH = 500;
+
 export class AnalysisRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
-  insert(analysis: NewAnalysis): AnalysisRow {
-    return this.db
-      .insert(analyses)
-      .values({ ...analysis, status: "QUEUED", progressDone: 0, progressTotal: 0, revision: 0 })
-      .returning()
-      .get();
+  async insert(analysis: NewAnalysis): Promise<AnalysisRow> {
+    const row = await this.db
+      .insertInto("analyses")
+      .values({
+        ...analysis,
+        layers: JSON.stringify(analysis.layers),
+        groups: JSON.stringify(analysis.groups),
+        status: "QUEUED",
+        progressDone: 0,
+        progressTotal: 0,
+        revision: 0,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAnalysisRow(row);
   }
 
-  findById(id: string): AnalysisRow | undefined {
-    return this.db.select().from(analyses).where(eq(analyses.id, id)).get();
+  async findById(id: string): Promise<AnalysisRow | undefined> {
+    const row = await this.db.selectFrom("analyses").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toAnalysisRow(row);
   }
 
-  findByIds(ids: readonly string[]): AnalysisRow[] {
+  async findByIds(ids: readonly string[]): Promise<AnalysisRow[]> {
     if (ids.length === 0) return [];
-    return this.db
-      .select()
-      .from(analyses)
-      .where(inArray(analyses.id, [...ids]))
-      .all();
+    const rows = await this.db.selectFrom("analyses").selectAll().where("id", "in", ids).execute();
+    return rows.map(toAnalysisRow);
   }
 
   /** A model's analyses, newest first. */
-  listByModel(modelId: string, limit: number, offset: number): AnalysisRow[] {
-    return this.db
-      .select()
-      .from(analyses)
-      .where(eq(analyses.modelId, modelId))
-      .orderBy(desc(analyses.createdAt), desc(analyses.id))
+  async listByModel(modelId: string, limit: number, offset: number): Promise<AnalysisRow[]> {
+    const rows = await this.db
+      .selectFrom("analyses")
+      .selectAll()
+      .where("modelId", "=", modelId)
+      .orderBy("createdAt", "desc")
+      .orderBy("id", "desc")
       .limit(limit)
       .offset(offset)
-      .all();
+      .execute();
+    return rows.map(toAnalysisRow);
   }
 
-  countByModel(modelId: string): number {
-    return this.db.select({ n: count() }).from(analyses).where(eq(analyses.modelId, modelId)).get()!.n;
+  async countByModel(modelId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom("analyses")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("modelId", "=", modelId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
-  idsWithStatus(status: AnalysisStatusValue): string[] {
-    return this.db
-      .select({ id: analyses.id })
-      .from(analyses)
-      .where(eq(analyses.status, status))
-      .orderBy(asc(analyses.createdAt))
-      .all()
-      .map((r) => r.id);
+  async idsWithStatus(status: AnalysisStatusValue): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("analyses")
+      .select("id")
+      .where("status", "=", status)
+      .orderBy("createdAt", "asc")
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   /**
    * Applies `changes` and bumps the revision, only while the analysis is in one of `from` (so a cancelled
    * analysis is not set running, and a finished one is not finished twice). Undefined when it was not.
    */
-  transition(
+  async transition(
     id: string,
     from: readonly AnalysisStatusValue[],
-    changes: Partial<Omit<AnalysisRow, "id" | "revision">>,
-  ): AnalysisRow | undefined {
-    return this.db
-      .update(analyses)
-      .set({ ...changes, revision: sql`${analyses.revision} + 1` })
-      .where(and(eq(analyses.id, id), inArray(analyses.status, [...from])))
-      .returning()
-      .get();
+    changes: AnalysisChanges,
+  ): Promise<AnalysisRow | undefined> {
+    const row = await this.db
+      .updateTable("analyses")
+      .set((eb) => ({ ...changes, revision: eb("revision", "+", 1) }))
+      .where("id", "=", id)
+      .where("status", "in", from)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toAnalysisRow(row);
   }
 
   /** Records one progress step of a running analysis. */
-  recordProgress(id: string, progress: WorkerProgress): AnalysisRow | undefined {
+  recordProgress(id: string, progress: WorkerProgress): Promise<AnalysisRow | undefined> {
     return this.transition(id, ["RUNNING"], {
       progressDone: progress.done,
       progressTotal: progress.total,
@@ -110,86 +178,104 @@ export class AnalysisRepository {
     id: string,
     result: { images: number; baseAccuracy: number | null; filters: readonly ScoredFilter[] },
     now: string,
-  ): AnalysisRow | undefined {
-    return this.db.transaction((tx) => {
-      const row = tx
-        .update(analyses)
-        .set({
-          status: "SUCCEEDED",
+  ): Promise<AnalysisRow | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .updateTable("analyses")
+        .set((eb) => ({
+          status: "SUCCEEDED" as const,
           images: result.images,
           baseAccuracy: result.baseAccuracy,
-          progressDone: sql`${analyses.progressTotal}`,
+          progressDone: eb.ref("progressTotal"),
           phase: "done",
           etaSeconds: 0,
           finishedAt: now,
-          revision: sql`${analyses.revision} + 1`,
-        })
-        .where(and(eq(analyses.id, id), eq(analyses.status, "RUNNING")))
-        .returning()
-        .get();
+          revision: eb("revision", "+", 1),
+        }))
+        .where("id", "=", id)
+        .where("status", "=", "RUNNING")
+        .returningAll()
+        .executeTakeFirst();
       if (!row) return undefined;
-      for (const f of result.filters) {
-        tx.insert(carScores)
-          .values({
-            analysisId: id,
-            groupId: f.groupId,
-            filterIndex: f.filter,
-            rank: f.rank,
-            drop: f.car?.drop ?? null,
-            ci95Low: f.car?.ci95[0] ?? null,
-            ci95High: f.car?.ci95[1] ?? null,
-            rightToWrong: f.car?.rightToWrong ?? null,
-            wrongToRight: f.car?.wrongToRight ?? null,
-            lossIncrease: f.car?.lossIncrease ?? null,
-            accuracyWithout: f.car?.accuracyWithout ?? null,
-            classwise: classwiseJson(f.classwise),
-          })
-          .run();
+      for (let start = 0; start < result.filters.length; start += SCORE_BATCH) {
+        await trx
+          .insertInto("carScores")
+          .values(
+            result.filters.slice(start, start + SCORE_BATCH).map((f) => ({
+              analysisId: id,
+              groupId: f.groupId,
+              filterIndex: f.filter,
+              rank: f.rank,
+              dropValue: f.car?.drop ?? null,
+              ci95Low: f.car?.ci95[0] ?? null,
+              ci95High: f.car?.ci95[1] ?? null,
+              rightToWrong: f.car?.rightToWrong ?? null,
+              wrongToRight: f.car?.wrongToRight ?? null,
+              lossIncrease: f.car?.lossIncrease ?? null,
+              accuracyWithout: f.car?.accuracyWithout ?? null,
+              classwise: classwiseJson(f.classwise),
+            })),
+          )
+          .execute();
       }
-      return row;
+      return toAnalysisRow(row);
     });
   }
 
   /** At start: analyses a stopped server left RUNNING can no longer finish. */
-  interruptRunning(now: string, message: string): AnalysisRow[] {
-    return this.db
-      .update(analyses)
-      .set({
-        status: "INTERRUPTED",
+  async interruptRunning(now: string, message: string): Promise<AnalysisRow[]> {
+    const rows = await this.db
+      .updateTable("analyses")
+      .set((eb) => ({
+        status: "INTERRUPTED" as const,
         finishedAt: now,
         errorCode: "INTERRUPTED",
         errorMessage: message,
-        revision: sql`${analyses.revision} + 1`,
-      })
-      .where(eq(analyses.status, "RUNNING"))
-      .returning()
-      .all();
+        revision: eb("revision", "+", 1),
+      }))
+      .where("status", "=", "RUNNING")
+      .returningAll()
+      .execute();
+    return rows.map(toAnalysisRow);
   }
 
   /**
    * For each (model, group): the newest SUCCEEDED analysis of the model that scored the group, if any.
-   * Keys are `${modelId}\u0000${groupId}`.
+   * Keys are `${modelId}\u0000${groupId}`. The groups are matched here rather than in SQL, where SQLite's
+   * json_each and Postgres's jsonb_array_elements_text would need two queries.
    */
-  latestSucceeded(keys: ReadonlyArray<{ modelId: string; groupId: string }>): Map<string, string> {
+  async latestSucceeded(
+    keys: ReadonlyArray<{ modelId: string; groupId: string }>,
+  ): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     const modelIds = [...new Set(keys.map((k) => k.modelId))];
     if (modelIds.length === 0) return found;
-    const rows = this.db.all<{ id: string; modelId: string; groupId: string }>(sql`
-      SELECT a.id AS id, a.model_id AS modelId, g.value AS groupId
-      FROM ${analyses} a, json_each(a.groups) g
-      WHERE a.status = 'SUCCEEDED' AND a.model_id IN ${modelIds}
-      ORDER BY a.finished_at DESC, a.id DESC`);
+    const rows = await this.db
+      .selectFrom("analyses")
+      .select(["id", "modelId", "groups"])
+      .where("status", "=", "SUCCEEDED")
+      .where("modelId", "in", modelIds)
+      .orderBy("finishedAt", "desc")
+      .orderBy("id", "desc")
+      .execute();
     for (const row of rows) {
-      const key = `${row.modelId}\u0000${row.groupId}`;
-      if (!found.has(key)) found.set(key, row.id);
+      for (const groupId of fromJson<string[]>(row.groups)) {
+        const key = `${row.modelId}\u0000${groupId}`;
+        if (!found.has(key)) found.set(key, row.id);
+      }
     }
     return found;
   }
 
-  /** Scores of some (analysis, group, filter) triples, for a DataLoader batch. */
-  scores(keys: ReadonlyArray<{ analysisId: string; groupId: string }>): CarScoreRow[] {
+  /** Scores of some (analysis, group) pairs, for a DataLoader batch. */
+  async scores(keys: ReadonlyArray<{ analysisId: string; groupId: string }>): Promise<CarScoreRow[]> {
     const analysisIds = [...new Set(keys.map((k) => k.analysisId))];
     if (analysisIds.length === 0) return [];
-    return this.db.select().from(carScores).where(inArray(carScores.analysisId, analysisIds)).all();
+    const rows = await this.db
+      .selectFrom("carScores")
+      .selectAll()
+      .where("analysisId", "in", analysisIds)
+      .execute();
+    return rows.map(toCarScoreRow);
   }
 }

@@ -1,18 +1,18 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
 
 import type { Context } from "../../context.js";
-import type { AnalysisRow } from "../../db/tables.js";
 import { ApiError } from "../../errors.js";
 import { toModel } from "../model/model.service.js";
 import { Model } from "../model/model.type.js";
 import { StartAnalysisInput } from "./analysis.input.js";
+import type { AnalysisRow } from "./analysis.repository.js";
 import { toAnalysis } from "./analysis.service.js";
 import { Analysis } from "./analysis.type.js";
 
 @Resolver(() => Analysis)
 export class AnalysisResolver {
   @Query(() => Analysis, { description: "One analysis; NOT_FOUND for an unknown id." })
-  analysis(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Analysis {
+  analysis(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Analysis> {
     return ctx.services.analyses.get(id);
   }
 
@@ -22,14 +22,14 @@ export class AnalysisResolver {
   startAnalysis(
     @Arg("input", () => StartAnalysisInput) input: StartAnalysisInput,
     @Ctx() ctx: Context,
-  ): Analysis {
+  ): Promise<Analysis> {
     return ctx.services.analyses.start(input);
   }
 
   @Mutation(() => Analysis, {
     description: "Cancels a queued or running analysis; a finished one is returned unchanged.",
   })
-  cancelAnalysis(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Analysis {
+  cancelAnalysis(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Analysis> {
     return ctx.services.analyses.cancel(id);
   }
 

@@ -6,16 +6,15 @@ import { randomUUID } from "node:crypto";
 
 import type { Logger } from "pino";
 
-import type { AnalysisRow } from "../../db/tables.js";
 import { ApiError, isApiError } from "../../errors.js";
 import type { EventBus } from "../../events/event-bus.js";
 import type { JobQueue, JobSpec, JobStop } from "../../jobs/job-queue.js";
 import type { WorkerRunner } from "../../jobs/worker-runner.js";
-import type { ModelSource } from "../../jobs/worker-protocol.js";
+import type { ModelSource, WorkerProgress } from "../../jobs/worker-protocol.js";
 import { type ConnectionValue, type PageArgs, connection, pageWindow } from "../common/connection.js";
 import type { ModelRepository } from "../model/model.repository.js";
 import type { StartAnalysisInput } from "./analysis.input.js";
-import { FINAL_STATUSES, type AnalysisRepository } from "./analysis.repository.js";
+import { FINAL_STATUSES, type AnalysisRepository, type AnalysisRow } from "./analysis.repository.js";
 import { type Analysis, AnalysisStatus, DatasetSplit } from "./analysis.type.js";
 
 const TOPIC = "ANALYSIS_CHANGED";
@@ -62,22 +61,22 @@ export interface AnalysisServiceDeps {
 export class AnalysisService {
   constructor(private readonly deps: AnalysisServiceDeps) {}
 
-  get(id: string): Analysis {
-    return toAnalysis(this.row(id));
+  async get(id: string): Promise<Analysis> {
+    return toAnalysis(await this.row(id));
   }
 
-  listByModel(modelId: string, page: PageArgs): ConnectionValue<Analysis> {
+  async listByModel(modelId: string, page: PageArgs): Promise<ConnectionValue<Analysis>> {
     const { limit, offset } = pageWindow(page);
-    return connection(
-      this.deps.analyses.listByModel(modelId, limit, offset).map(toAnalysis),
-      offset,
+    const [rows, total] = await Promise.all([
+      this.deps.analyses.listByModel(modelId, limit, offset),
       this.deps.analyses.countByModel(modelId),
-    );
+    ]);
+    return connection(rows.map(toAnalysis), offset, total);
   }
 
   /** Validates the request against the model's layers, stores it QUEUED and queues it. */
-  start(input: StartAnalysisInput): Analysis {
-    const model = this.deps.models.findById(input.modelId);
+  async start(input: StartAnalysisInput): Promise<Analysis> {
+    const model = await this.deps.models.findById(input.modelId);
     if (!model) {
       throw new ApiError(
         "NOT_FOUND",
@@ -94,7 +93,7 @@ export class AnalysisService {
         { argument: "input.modelId" },
       );
     }
-    const layers = this.deps.models.layersOf([model.id]);
+    const layers = await this.deps.models.layersOf([model.id]);
     const prunable = layers.filter((l) => l.groupId !== null);
     const prunableNames = prunable.map((l) => l.name).join(", ") || "none";
     const requested = input.layers ?? prunable.map((l) => l.name);
@@ -135,7 +134,7 @@ export class AnalysisService {
         argument: "input.seed",
       });
     }
-    const row = this.deps.analyses.insert({
+    const row = await this.deps.analyses.insert({
       id: randomUUID(),
       modelId: model.id,
       layers: [...new Set(requested)],
@@ -156,11 +155,11 @@ export class AnalysisService {
    * Cancels a queued or running analysis (a finished one is returned as it is). A running one is marked
    * CANCELLED at once; its worker stops at the next batch and its later updates are ignored.
    */
-  cancel(id: string): Analysis {
-    const row = this.row(id);
+  async cancel(id: string): Promise<Analysis> {
+    const row = await this.row(id);
     if (FINAL_STATUSES.has(row.status)) return toAnalysis(row);
     this.deps.queue.cancel(id);
-    const cancelled = this.deps.analyses.transition(id, ["QUEUED", "RUNNING"], {
+    const cancelled = await this.deps.analyses.transition(id, ["QUEUED", "RUNNING"], {
       status: "CANCELLED",
       finishedAt: now(),
     });
@@ -168,26 +167,26 @@ export class AnalysisService {
       this.publish(cancelled);
       this.deps.logger.info({ analysisId: id }, "analysis cancelled");
     }
-    return toAnalysis(cancelled ?? this.row(id));
+    return toAnalysis(cancelled ?? (await this.row(id)));
   }
 
   /** Before a model is deleted: stop its unfinished analyses. */
-  cancelAllOfModel(modelId: string): void {
-    const page = this.deps.analyses.listByModel(modelId, Number.MAX_SAFE_INTEGER, 0);
-    for (const row of page) if (!FINAL_STATUSES.has(row.status)) this.cancel(row.id);
+  async cancelAllOfModel(modelId: string): Promise<void> {
+    const page = await this.deps.analyses.listByModel(modelId, Number.MAX_SAFE_INTEGER, 0);
+    for (const row of page) if (!FINAL_STATUSES.has(row.status)) await this.cancel(row.id);
   }
 
   /**
    * At start: analyses left RUNNING by a stopped server are marked INTERRUPTED, and QUEUED ones are queued
    * again (they never started, so nothing is lost by running them now).
    */
-  recover(): { interrupted: number; requeued: number } {
-    const interrupted = this.deps.analyses.interruptRunning(
+  async recover(): Promise<{ interrupted: number; requeued: number }> {
+    const interrupted = await this.deps.analyses.interruptRunning(
       now(),
       "the server stopped while this analysis ran; start a new analysis to score these layers",
     );
     for (const row of interrupted) this.publish(row);
-    const queued = this.deps.analyses.idsWithStatus("QUEUED");
+    const queued = await this.deps.analyses.idsWithStatus("QUEUED");
     for (const id of queued) this.deps.queue.enqueue({ kind: "analysis", id });
     if (interrupted.length + queued.length > 0) {
       this.deps.logger.info(
@@ -200,19 +199,23 @@ export class AnalysisService {
 
   /** The job handler: runs one queued analysis to its end. */
   readonly run = async (job: JobSpec, signal: AbortSignal): Promise<void> => {
-    const started = this.deps.analyses.transition(job.id, ["QUEUED"], {
+    const started = await this.deps.analyses.transition(job.id, ["QUEUED"], {
       status: "RUNNING",
       startedAt: now(),
     });
     if (!started) return; // cancelled or deleted while it waited
     this.publish(started);
     const log = this.deps.logger.child({ analysisId: job.id });
-    const model = this.deps.models.findById(started.modelId);
+    const model = await this.deps.models.findById(started.modelId);
     if (!model) return; // deleted: its analyses went with it
     const source: ModelSource =
       model.sourceKind === "demo"
         ? { kind: "demo", name: model.source }
         : { kind: "path", path: model.source };
+    const progress = new ProgressWriter(async (step) => {
+      const row = await this.deps.analyses.recordProgress(job.id, step);
+      if (row) this.publish(row);
+    }, log);
     try {
       if (!model.dataset) {
         throw new ApiError("INVALID_ARGUMENT", `model "${model.name}" has no dataset to score on`);
@@ -231,19 +234,18 @@ export class AnalysisService {
         {
           backend: this.deps.backend,
           signal,
-          onProgress: (progress) => {
-            const row = this.deps.analyses.recordProgress(job.id, progress);
-            if (row) this.publish(row);
-          },
+          onProgress: (step) => progress.write(step),
         },
       );
-      const finished = this.deps.analyses.succeed(job.id, result, now());
+      await progress.flushed();
+      const finished = await this.deps.analyses.succeed(job.id, result, now());
       if (finished) {
         this.publish(finished);
         log.info({ images: result.images, seconds: secondsSince(started.startedAt) }, "analysis succeeded");
       }
     } catch (error) {
-      this.fail(job.id, error, signal, log);
+      await progress.flushed();
+      await this.fail(job.id, error, signal, log);
     }
   };
 
@@ -251,13 +253,13 @@ export class AnalysisService {
    * The analysis's current state, then each change, until a final status. Throws NOT_FOUND at once for an
    * unknown id (before any event), so the client gets an error rather than an empty stream.
    */
-  progressEvents(id: string): AsyncGenerator<AnalysisRow> {
+  async progressEvents(id: string): Promise<AsyncGenerator<AnalysisRow>> {
     // Subscribe before reading, so no change between the read and the subscription is missed; events older
     // than the state read are dropped by revision.
     const events = this.deps.bus.subscribe(TOPIC, id);
     let current: AnalysisRow;
     try {
-      current = this.row(id);
+      current = await this.row(id);
     } catch (error) {
       void events.return?.();
       throw error;
@@ -279,7 +281,7 @@ export class AnalysisService {
     })();
   }
 
-  private fail(id: string, error: unknown, signal: AbortSignal, log: Logger): void {
+  private async fail(id: string, error: unknown, signal: AbortSignal, log: Logger): Promise<void> {
     let status: AnalysisRow["status"] = "FAILED";
     let code = "INTERNAL";
     let message = "the analysis failed on an internal error; the API logged the details";
@@ -295,7 +297,7 @@ export class AnalysisService {
     } else {
       log.error({ err: error }, "analysis failed on an unexpected error");
     }
-    const row = this.deps.analyses.transition(id, ["RUNNING"], {
+    const row = await this.deps.analyses.transition(id, ["RUNNING"], {
       status,
       finishedAt: now(),
       ...(status === "CANCELLED" ? {} : { errorCode: code, errorMessage: message }),
@@ -303,8 +305,8 @@ export class AnalysisService {
     if (row) this.publish(row);
   }
 
-  private row(id: string): AnalysisRow {
-    const row = this.deps.analyses.findById(id);
+  private async row(id: string): Promise<AnalysisRow> {
+    const row = await this.deps.analyses.findById(id);
     if (!row) {
       throw new ApiError("NOT_FOUND", `no analysis with id "${id}"`, { argument: "id" });
     }
@@ -313,6 +315,44 @@ export class AnalysisService {
 
   private publish(row: AnalysisRow): void {
     this.deps.bus.publish(TOPIC, row.id, row);
+  }
+}
+
+/**
+ * Persists a worker's progress steps one at a time, in order. A step that arrives while one is being written
+ * replaces any step still waiting (only the newest matters), so a fast worker never queues up writes, and on
+ * Postgres's pool two steps never race each other to the row.
+ */
+class ProgressWriter {
+  private waiting: WorkerProgress | undefined;
+  private writing: Promise<void> | undefined;
+
+  constructor(
+    private readonly persist: (step: WorkerProgress) => Promise<void>,
+    private readonly log: Logger,
+  ) {}
+
+  write(step: WorkerProgress): void {
+    this.waiting = step;
+    this.writing ??= this.drain();
+  }
+
+  /** Resolves once every step handed to `write` so far is written (or failed and was logged). */
+  async flushed(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting) {
+      const step = this.waiting;
+      this.waiting = undefined;
+      try {
+        await this.persist(step);
+      } catch (error) {
+        this.log.error({ err: error }, "recording analysis progress failed");
+      }
+    }
+    this.writing = undefined;
   }
 }
 

@@ -1,8 +1,7 @@
 /** A layer's filters as a sorted, paged connection, with CAR scores and class importances. */
-import type { CarScoreRow } from "../../db/tables.js";
 import { ApiError } from "../../errors.js";
 import type { Loaders } from "../../loaders.js";
-import type { AnalysisRepository } from "../analysis/analysis.repository.js";
+import type { AnalysisRepository, CarScoreRow } from "../analysis/analysis.repository.js";
 import { type ConnectionValue, type PageArgs, connection, pageWindow } from "../common/connection.js";
 import type { Layer } from "../layer/layer.type.js";
 import type { ModelRepository } from "../model/model.repository.js";
@@ -76,7 +75,7 @@ export class FilterService {
     if (layer.filterGroupId === null) return connection([], offset, 0);
     let analysisId: string | null;
     if (args.analysisId) {
-      const analysis = this.repos.analyses.findById(args.analysisId);
+      const analysis = await this.repos.analyses.findById(args.analysisId);
       if (!analysis || analysis.modelId !== layer.modelId) {
         throw new ApiError("NOT_FOUND", `no analysis "${args.analysisId}" of this model`, {
           argument: "analysisId",
@@ -96,7 +95,7 @@ export class FilterService {
         groupId: layer.filterGroupId,
       });
     }
-    const { rows, total } = this.repos.models.filterPage({
+    const { rows, total } = await this.repos.models.filterPage({
       modelId: layer.modelId,
       layerName: layer.name,
       analysisId,

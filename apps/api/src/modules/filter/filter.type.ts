@@ -1,6 +1,6 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 
-import type { CarScoreRow } from "../../db/tables.js";
+import type { CarScoreRow } from "../analysis/analysis.repository.js";
 import { ConnectionType } from "../common/connection.js";
 
 @ObjectType({

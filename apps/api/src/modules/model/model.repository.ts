@@ -1,17 +1,43 @@
 /** SQL for models, their layers and their filters (the static facts read once at registration). */
-import { and, asc, count, desc, eq, getTableColumns, isNull, or, sql } from "drizzle-orm";
+import type { Kysely, Selectable } from "kysely";
 
-import type { Db } from "../../db/database.js";
 import {
-  analyses,
-  carScores,
-  filters,
-  layers,
-  models,
-  type LayerRow,
-  type ModelRow,
-} from "../../db/tables.js";
+  type DB,
+  type FiltersTable,
+  type LayersTable,
+  type ModelsTable,
+  fromBool,
+  fromJson,
+  fromNullableJson,
+} from "../../db/schema.js";
 import type { InspectResult, ModelSource } from "../../jobs/worker-protocol.js";
+import { type CarScoreRow, toCarScoreRow } from "../analysis/analysis.repository.js";
+
+export interface ModelRow extends Omit<Selectable<ModelsTable>, "inputShape" | "classNames"> {
+  inputShape: Array<number | null>;
+  classNames: string[];
+}
+
+export interface LayerRow extends Omit<Selectable<LayersTable>, "outputShape" | "kernelSize" | "prunable"> {
+  outputShape: Array<number | null>;
+  kernelSize: number[] | null;
+  prunable: boolean;
+}
+
+export type FilterRow = Omit<Selectable<FiltersTable>, "weightPng">;
+
+export function toModelRow(row: Selectable<ModelsTable>): ModelRow {
+  return { ...row, inputShape: fromJson(row.inputShape), classNames: fromJson(row.classNames) };
+}
+
+function toLayerRow(row: Selectable<LayersTable>): LayerRow {
+  return {
+    ...row,
+    outputShape: fromJson(row.outputShape),
+    kernelSize: fromNullableJson(row.kernelSize),
+    prunable: fromBool(row.prunable),
+  };
+}
 
 /** What deleting a model took with it. */
 export interface DeletedModel {
@@ -21,16 +47,16 @@ export interface DeletedModel {
   carScores: number;
 }
 
-const { weightPng: _weightPng, ...filterColumnsWithoutImage } = getTableColumns(filters);
+const FILTER_COLUMNS = ["modelId", "layerName", "groupId", "filterIndex", "l1Norm"] as const;
 
 export class ModelRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
   /** Inserts a model with its layers and filters in one transaction: nothing half-registered stays behind. */
-  insert(id: string, source: ModelSource, inspected: InspectResult, now: string): ModelRow {
-    return this.db.transaction((tx) => {
-      const row = tx
-        .insert(models)
+  insert(id: string, source: ModelSource, inspected: InspectResult, now: string): Promise<ModelRow> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto("models")
         .values({
           id,
           name: inspected.name,
@@ -39,8 +65,8 @@ export class ModelRepository {
           source: source.kind === "demo" ? source.name : source.path,
           dataset: inspected.dataset,
           topology: inspected.topology,
-          inputShape: inspected.inputShape,
-          classNames: inspected.classNames,
+          inputShape: JSON.stringify(inspected.inputShape),
+          classNames: JSON.stringify(inspected.classNames),
           params: inspected.params,
           flops: inspected.flops,
           sizeBytes: inspected.sizeBytes,
@@ -48,28 +74,34 @@ export class ModelRepository {
           createdAt: now,
           updatedAt: now,
         })
-        .returning()
-        .get();
-      for (const l of inspected.layers) {
-        tx.insert(layers)
-          .values({
-            modelId: id,
-            position: l.index,
-            name: l.name,
-            className: l.className,
-            outputShape: l.outputShape,
-            filters: l.filters,
-            kernelSize: l.kernelSize,
-            activation: l.activation,
-            params: l.params,
-            flops: l.flops,
-            prunable: l.prunable,
-            groupId: l.groupId,
-          })
-          .run();
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (inspected.layers.length > 0) {
+        await trx
+          .insertInto("layers")
+          .values(
+            inspected.layers.map((l) => ({
+              modelId: id,
+              position: l.index,
+              name: l.name,
+              className: l.className,
+              outputShape: JSON.stringify(l.outputShape),
+              filters: l.filters,
+              kernelSize: l.kernelSize === null ? null : JSON.stringify(l.kernelSize),
+              activation: l.activation,
+              params: l.params,
+              flops: l.flops,
+              prunable: l.prunable,
+              groupId: l.groupId,
+            })),
+          )
+          .execute();
       }
+      // One statement per filter: a multi-row insert of thousands of kernel images would exceed the
+      // parameter limit of a statement.
       for (const f of inspected.filters) {
-        tx.insert(filters)
+        await trx
+          .insertInto("filters")
           .values({
             modelId: id,
             layerName: f.layerName,
@@ -78,143 +110,218 @@ export class ModelRepository {
             l1Norm: f.l1Norm,
             weightPng: f.weightPng ? Buffer.from(f.weightPng) : null,
           })
-          .run();
+          .execute();
       }
-      return row;
+      return toModelRow(row);
     });
   }
 
-  findById(id: string): ModelRow | undefined {
-    return this.db.select().from(models).where(eq(models.id, id)).get();
+  async findById(id: string): Promise<ModelRow | undefined> {
+    const row = await this.db.selectFrom("models").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toModelRow(row);
   }
 
-  findByIds(ids: readonly string[]): ModelRow[] {
+  async findByIds(ids: readonly string[]): Promise<ModelRow[]> {
     if (ids.length === 0) return [];
-    return this.db
-      .select()
-      .from(models)
-      .where(sql`${models.id} IN ${ids}`)
-      .all();
+    const rows = await this.db.selectFrom("models").selectAll().where("id", "in", ids).execute();
+    return rows.map(toModelRow);
   }
 
-  findDemo(name: string): ModelRow | undefined {
-    return this.db
-      .select()
-      .from(models)
-      .where(and(eq(models.sourceKind, "demo"), eq(models.source, name)))
-      .get();
+  async findDemo(name: string): Promise<ModelRow | undefined> {
+    const row = await this.db
+      .selectFrom("models")
+      .selectAll()
+      .where("sourceKind", "=", "demo")
+      .where("source", "=", name)
+      .executeTakeFirst();
+    return row && toModelRow(row);
   }
 
-  /** Models oldest first; `after` is the position of the last one already seen. */
-  list(limit: number, offset: number): ModelRow[] {
-    return this.db
-      .select()
-      .from(models)
-      .orderBy(asc(models.createdAt), asc(models.id))
+  /** Models oldest first. */
+  async list(limit: number, offset: number): Promise<ModelRow[]> {
+    const rows = await this.db
+      .selectFrom("models")
+      .selectAll()
+      .orderBy("createdAt", "asc")
+      .orderBy("id", "asc")
       .limit(limit)
       .offset(offset)
-      .all();
+      .execute();
+    return rows.map(toModelRow);
   }
 
-  count(): number {
-    return this.db.select({ n: count() }).from(models).get()!.n;
+  async count(): Promise<number> {
+    const row = await this.db
+      .selectFrom("models")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
-  rename(id: string, name: string, now: string): ModelRow | undefined {
-    return this.db.update(models).set({ name, updatedAt: now }).where(eq(models.id, id)).returning().get();
+  async rename(id: string, name: string, now: string): Promise<ModelRow | undefined> {
+    const row = await this.db
+      .updateTable("models")
+      .set({ name, updatedAt: now })
+      .where("id", "=", id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toModelRow(row);
   }
 
   /** Deletes the model; foreign keys cascade to its layers, filters, analyses and their scores. */
-  delete(id: string): DeletedModel | undefined {
-    return this.db.transaction((tx) => {
-      if (!tx.select({ id: models.id }).from(models).where(eq(models.id, id)).get()) return undefined;
-      const counted: DeletedModel = {
-        layers: tx.select({ n: count() }).from(layers).where(eq(layers.modelId, id)).get()!.n,
-        filters: tx.select({ n: count() }).from(filters).where(eq(filters.modelId, id)).get()!.n,
-        analyses: tx.select({ n: count() }).from(analyses).where(eq(analyses.modelId, id)).get()!.n,
-        carScores: tx
-          .select({ n: count() })
-          .from(carScores)
-          .innerJoin(analyses, eq(carScores.analysisId, analyses.id))
-          .where(eq(analyses.modelId, id))
-          .get()!.n,
+  delete(id: string): Promise<DeletedModel | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const exists = await trx.selectFrom("models").select("id").where("id", "=", id).executeTakeFirst();
+      if (!exists) return undefined;
+      const counts = await trx
+        .selectNoFrom((eb) => [
+          eb
+            .selectFrom("layers")
+            .select(eb.fn.countAll<number>().as("n"))
+            .where("modelId", "=", id)
+            .as("layers"),
+          eb
+            .selectFrom("filters")
+            .select(eb.fn.countAll<number>().as("n"))
+            .where("modelId", "=", id)
+            .as("filters"),
+          eb
+            .selectFrom("analyses")
+            .select(eb.fn.countAll<number>().as("n"))
+            .where("modelId", "=", id)
+            .as("analyses"),
+          eb
+            .selectFrom("carScores")
+            .innerJoin("analyses", "analyses.id", "carScores.analysisId")
+            .select(eb.fn.countAll<number>().as("n"))
+            .where("analyses.modelId", "=", id)
+            .as("carScores"),
+        ])
+        .executeTakeFirstOrThrow();
+      await trx.deleteFrom("models").where("id", "=", id).execute();
+      return {
+        layers: Number(counts.layers),
+        filters: Number(counts.filters),
+        analyses: Number(counts.analyses),
+        carScores: Number(counts.carScores),
       };
-      tx.delete(models).where(eq(models.id, id)).run();
-      return counted;
     });
   }
 
   /** Layers of several models in position order (one query for a DataLoader batch). */
-  layersOf(modelIds: readonly string[]): LayerRow[] {
+  async layersOf(modelIds: readonly string[]): Promise<LayerRow[]> {
     if (modelIds.length === 0) return [];
-    return this.db
-      .select()
-      .from(layers)
-      .where(sql`${layers.modelId} IN ${modelIds}`)
-      .orderBy(asc(layers.modelId), asc(layers.position))
-      .all();
+    const rows = await this.db
+      .selectFrom("layers")
+      .selectAll()
+      .where("modelId", "in", modelIds)
+      .orderBy("modelId", "asc")
+      .orderBy("position", "asc")
+      .execute();
+    return rows.map(toLayerRow);
   }
 
   /**
    * One page of a layer's filters, each with its CAR score in `analysisId` (null when that analysis did not
    * score it, or no analysis is given). Filters without a score come last in a CAR ordering.
    */
-  filterPage(query: FilterPageQuery): { rows: FilterWithScore[]; total: number } {
-    const where = and(eq(filters.modelId, query.modelId), eq(filters.layerName, query.layerName));
-    const direction = query.direction === "DESC" ? desc : asc;
-    const order =
-      query.orderBy === "CAR"
-        ? [asc(isNull(carScores.rank)), direction(carScores.rank), asc(filters.filterIndex)]
-        : query.orderBy === "L1_NORM"
-          ? [direction(filters.l1Norm), asc(filters.filterIndex)]
-          : [direction(filters.filterIndex)];
-    const rows = this.db
-      .select({ filter: filterColumnsWithoutImage, score: carScores })
-      .from(filters)
-      .leftJoin(
-        carScores,
-        and(
-          eq(carScores.analysisId, query.analysisId ?? ""),
-          eq(carScores.groupId, filters.groupId),
-          eq(carScores.filterIndex, filters.filterIndex),
-        ),
+  async filterPage(query: FilterPageQuery): Promise<{ rows: FilterWithScore[]; total: number }> {
+    const direction = query.direction === "DESC" ? "desc" : "asc";
+    let select = this.db
+      .selectFrom("filters")
+      .leftJoin("carScores", (join) =>
+        join
+          .on("carScores.analysisId", "=", query.analysisId ?? "")
+          .onRef("carScores.groupId", "=", "filters.groupId")
+          .onRef("carScores.filterIndex", "=", "filters.filterIndex"),
       )
-      .where(where)
-      .orderBy(...order)
-      .limit(query.limit)
-      .offset(query.offset)
-      .all();
-    const total = this.db.select({ n: count() }).from(filters).where(where).get()!.n;
-    return { rows, total };
+      .select(FILTER_COLUMNS.map((c) => `filters.${c}` as const))
+      .select([
+        "carScores.analysisId as scoreAnalysisId",
+        "carScores.groupId as scoreGroupId",
+        "carScores.filterIndex as scoreFilterIndex",
+        "carScores.rank",
+        "carScores.dropValue",
+        "carScores.ci95Low",
+        "carScores.ci95High",
+        "carScores.rightToWrong",
+        "carScores.wrongToRight",
+        "carScores.lossIncrease",
+        "carScores.accuracyWithout",
+        "carScores.classwise",
+      ])
+      .where("filters.modelId", "=", query.modelId)
+      .where("filters.layerName", "=", query.layerName);
+    if (query.orderBy === "CAR") {
+      // Unscored filters last in either direction: false (0) sorts before true (1) on both dialects.
+      select = select
+        .orderBy((eb) => eb("carScores.rank", "is", null), "asc")
+        .orderBy("carScores.rank", direction)
+        .orderBy("filters.filterIndex", "asc");
+    } else if (query.orderBy === "L1_NORM") {
+      select = select.orderBy("filters.l1Norm", direction).orderBy("filters.filterIndex", "asc");
+    } else {
+      select = select.orderBy("filters.filterIndex", direction);
+    }
+    const rows = await select.limit(query.limit).offset(query.offset).execute();
+    const total = await this.db
+      .selectFrom("filters")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("modelId", "=", query.modelId)
+      .where("layerName", "=", query.layerName)
+      .executeTakeFirstOrThrow();
+    return {
+      rows: rows.map((r) => ({
+        filter: {
+          modelId: r.modelId,
+          layerName: r.layerName,
+          groupId: r.groupId,
+          filterIndex: r.filterIndex,
+          l1Norm: r.l1Norm,
+        },
+        score:
+          r.scoreAnalysisId === null ||
+          r.scoreGroupId === null ||
+          r.scoreFilterIndex === null ||
+          r.rank === null
+            ? null
+            : toCarScoreRow({
+                ...r,
+                analysisId: r.scoreAnalysisId,
+                groupId: r.scoreGroupId,
+                filterIndex: r.scoreFilterIndex,
+                rank: r.rank,
+              }),
+      })),
+      total: Number(total.n),
+    };
   }
 
   /** Kernel images by (model, layer, filter), for a DataLoader batch. */
-  weightImages(keys: ReadonlyArray<{ modelId: string; layerName: string; index: number }>): Array<{
-    modelId: string;
-    layerName: string;
-    filterIndex: number;
-    weightPng: Buffer | null;
-  }> {
+  async weightImages(keys: ReadonlyArray<{ modelId: string; layerName: string; index: number }>): Promise<
+    Array<{
+      modelId: string;
+      layerName: string;
+      filterIndex: number;
+      weightPng: Buffer | null;
+    }>
+  > {
     if (keys.length === 0) return [];
-    const match = or(
-      ...keys.map((k) =>
-        and(
-          eq(filters.modelId, k.modelId),
-          eq(filters.layerName, k.layerName),
-          eq(filters.filterIndex, k.index),
-        ),
-      ),
-    );
     return this.db
-      .select({
-        modelId: filters.modelId,
-        layerName: filters.layerName,
-        filterIndex: filters.filterIndex,
-        weightPng: filters.weightPng,
-      })
-      .from(filters)
-      .where(match)
-      .all();
+      .selectFrom("filters")
+      .select(["modelId", "layerName", "filterIndex", "weightPng"])
+      .where((eb) =>
+        eb.or(
+          keys.map((k) =>
+            eb.and([
+              eb("modelId", "=", k.modelId),
+              eb("layerName", "=", k.layerName),
+              eb("filterIndex", "=", k.index),
+            ]),
+          ),
+        ),
+      )
+      .execute();
   }
 }
 
@@ -230,7 +337,7 @@ export interface FilterPageQuery {
   offset: number;
 }
 
-export type FilterWithScore = {
-  filter: Omit<typeof filters.$inferSelect, "weightPng">;
-  score: typeof carScores.$inferSelect | null;
-};
+export interface FilterWithScore {
+  filter: FilterRow;
+  score: CarScoreRow | null;
+}

@@ -11,12 +11,12 @@ import { DeleteModelPayload, Model, ModelConnection } from "./model.type.js";
 @Resolver(() => Model)
 export class ModelResolver {
   @Query(() => ModelConnection, { description: "Registered models, oldest first." })
-  models(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context): ModelConnection {
+  models(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context): Promise<ModelConnection> {
     return ctx.services.models.list(page);
   }
 
   @Query(() => Model, { description: "One model; NOT_FOUND for an unknown id." })
-  model(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Model {
+  model(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Model> {
     return ctx.services.models.get(id);
   }
 
@@ -44,15 +44,15 @@ export class ModelResolver {
     @Arg("id", () => ID) id: string,
     @Arg("name", () => String) name: string,
     @Ctx() ctx: Context,
-  ): Model {
+  ): Promise<Model> {
     return ctx.services.models.rename(id, name);
   }
 
   @Mutation(() => DeleteModelPayload, {
     description: "Deletes a model with its layers, filters and analyses (unfinished analyses are cancelled).",
   })
-  deleteModel(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): DeleteModelPayload {
-    return { id, deleted: ctx.services.models.delete(id) };
+  async deleteModel(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<DeleteModelPayload> {
+    return { id, deleted: await ctx.services.models.delete(id) };
   }
 
   @FieldResolver(() => [Layer], { description: "Layers in topological order." })
@@ -80,7 +80,7 @@ export class ModelResolver {
     @Root() model: Model,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: Context,
-  ): AnalysisConnection {
+  ): Promise<AnalysisConnection> {
     return ctx.services.analyses.listByModel(model.id, page);
   }
 }

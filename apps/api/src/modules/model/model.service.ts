@@ -9,7 +9,6 @@ import path from "node:path";
 import type { Logger } from "pino";
 
 import type { SettingsRepository } from "../../db/settings.repository.js";
-import type { ModelRow } from "../../db/tables.js";
 import { ApiError, isApiError } from "../../errors.js";
 import type { WorkerRunner } from "../../jobs/worker-runner.js";
 import type { InspectResult, ModelSource as ModelSourceValue } from "../../jobs/worker-protocol.js";
@@ -17,7 +16,7 @@ import type { AnalysisService } from "../analysis/analysis.service.js";
 import { type ConnectionValue, type PageArgs, connection, pageWindow } from "../common/connection.js";
 import type { Layer } from "../layer/layer.type.js";
 import type { RegisterModelInput } from "./model.input.js";
-import type { DeletedModel, ModelRepository } from "./model.repository.js";
+import type { DeletedModel, LayerRow, ModelRepository, ModelRow } from "./model.repository.js";
 import { type Model, ModelSource } from "./model.type.js";
 
 const DEMOS_SEEDED = "demos_seeded";
@@ -43,19 +42,7 @@ export function toModel(row: ModelRow): Model {
   };
 }
 
-export function toLayer(row: {
-  modelId: string;
-  position: number;
-  name: string;
-  className: string;
-  outputShape: Array<number | null>;
-  filters: number | null;
-  kernelSize: number[] | null;
-  activation: string | null;
-  params: number;
-  flops: number;
-  groupId: string | null;
-}): Layer {
+export function toLayer(row: LayerRow): Layer {
   return {
     modelId: row.modelId,
     index: row.position,
@@ -96,18 +83,19 @@ export interface ModelServiceDeps {
 export class ModelService {
   constructor(private readonly deps: ModelServiceDeps) {}
 
-  list(page: PageArgs): ConnectionValue<Model> {
+  async list(page: PageArgs): Promise<ConnectionValue<Model>> {
     const { limit, offset } = pageWindow(page);
-    return connection(this.deps.models.list(limit, offset).map(toModel), offset, this.deps.models.count());
+    const [rows, total] = await Promise.all([this.deps.models.list(limit, offset), this.deps.models.count()]);
+    return connection(rows.map(toModel), offset, total);
   }
 
-  get(id: string): Model {
-    return toModel(this.row(id));
+  async get(id: string): Promise<Model> {
+    return toModel(await this.row(id));
   }
 
   /** The model row, or NOT_FOUND. */
-  row(id: string, argument = "id"): ModelRow {
-    const row = this.deps.models.findById(id);
+  async row(id: string, argument = "id"): Promise<ModelRow> {
+    const row = await this.deps.models.findById(id);
     if (!row) {
       throw new ApiError("NOT_FOUND", `no model with id "${id}"; list them with the models query`, {
         argument,
@@ -118,14 +106,14 @@ export class ModelService {
 
   /** Registers a shipped demo model, or returns it if it is registered already. */
   async registerDemo(name: string): Promise<Model> {
-    const existing = this.deps.models.findDemo(name);
+    const existing = await this.deps.models.findDemo(name);
     if (existing) return toModel(existing);
     const result = await this.deps.worker.inspectDemos(
       { kind: "inspect-demos", names: [name] },
       this.workerOptions(),
     );
     const inspected = result.models[0]!;
-    return toModel(this.insertDemo(inspected.demo, inspected.model));
+    return toModel(await this.insertDemo(inspected.demo, inspected.model));
   }
 
   /**
@@ -133,15 +121,15 @@ export class ModelService {
    * user deleted stays deleted). Failures are logged, not fatal: the API is useful without demos.
    */
   async seedDemos(): Promise<void> {
-    if (this.deps.settings.get(DEMOS_SEEDED)) return;
+    if (await this.deps.settings.get(DEMOS_SEEDED)) return;
     try {
       const result = await this.deps.worker.inspectDemos({ kind: "inspect-demos" }, this.workerOptions());
       for (const { demo, model } of result.models) {
-        if (!this.deps.models.findDemo(demo)) this.insertDemo(demo, model);
+        if (!(await this.deps.models.findDemo(demo))) await this.insertDemo(demo, model);
       }
       for (const { demo, reason } of result.skipped)
         this.deps.logger.info({ demo, reason }, "demo model not seeded");
-      this.deps.settings.set(DEMOS_SEEDED, new Date().toISOString());
+      await this.deps.settings.set(DEMOS_SEEDED, new Date().toISOString());
       this.deps.logger.info({ demos: result.models.map((m) => m.demo) }, "demo models registered");
     } catch (error) {
       this.deps.logger.error(
@@ -177,7 +165,7 @@ export class ModelService {
       }
       throw error;
     }
-    const row = this.deps.models.insert(
+    const row = await this.deps.models.insert(
       randomUUID(),
       source,
       { ...inspected, name: name ?? inspected.name },
@@ -186,27 +174,30 @@ export class ModelService {
     return toModel(row);
   }
 
-  rename(id: string, name: string): Model {
-    const row = this.deps.models.rename(this.row(id).id, checkName(name), now());
-    return toModel(row!);
+  async rename(id: string, name: string): Promise<Model> {
+    const checked = checkName(name);
+    const row = await this.deps.models.rename((await this.row(id)).id, checked, now());
+    // Deleted between the two statements.
+    if (!row) throw new ApiError("NOT_FOUND", `no model with id "${id}"`, { argument: "id" });
+    return toModel(row);
   }
 
   /** Cancels the model's unfinished analyses, then deletes it with everything that depends on it. */
-  delete(id: string): DeletedModel {
-    this.row(id);
-    this.deps.analyses().cancelAllOfModel(id);
-    const deleted = this.deps.models.delete(id);
+  async delete(id: string): Promise<DeletedModel> {
+    await this.row(id);
+    await this.deps.analyses().cancelAllOfModel(id);
+    const deleted = await this.deps.models.delete(id);
     if (!deleted) throw new ApiError("NOT_FOUND", `no model with id "${id}"`, { argument: "id" });
     this.deps.logger.info({ modelId: id, deleted }, "model deleted");
     return deleted;
   }
 
-  private insertDemo(demo: string, model: InspectResult): ModelRow {
+  private async insertDemo(demo: string, model: InspectResult): Promise<ModelRow> {
     try {
-      return this.deps.models.insert(randomUUID(), { kind: "demo", name: demo }, model, now());
+      return await this.deps.models.insert(randomUUID(), { kind: "demo", name: demo }, model, now());
     } catch (error) {
       // Two registrations of the same demo raced: the unique index kept the first.
-      const existing = this.deps.models.findDemo(demo);
+      const existing = await this.deps.models.findDemo(demo);
       if (existing) return existing;
       throw error;
     }

@@ -1,0 +1,153 @@
+/**
+ * The database as Kysely sees it: one interface per table, shared by SQLite and PostgreSQL. The SQL files in
+ * `migrations/sqlite/` and `migrations/postgres/` are the source of truth; these declarations give the
+ * repositories typed queries, and the migration tests check that every column declared here exists in both
+ * migrated databases.
+ *
+ * Names are camelCase here and snake_case in SQL: the store's `CamelCasePlugin` translates both ways.
+ *
+ * Column types that differ between the two dialects are read back as the union of what each driver returns,
+ * and the repositories turn rows into plain values with {@link fromJson} and {@link fromBool}:
+ * - JSON documents are TEXT on SQLite and jsonb on Postgres; they are written as JSON text on both (a JS
+ *   array handed to `pg` would become a Postgres array literal, not JSON), and read back as text on SQLite and
+ *   as parsed values on Postgres.
+ * - Booleans are INTEGER 0/1 on SQLite and BOOLEAN on Postgres; they are written as `true`/`false` on both
+ *   (the SQLite connection binds them as 1/0).
+ * - Times are ISO-8601 UTC text on both, so they sort and compare the same way everywhere.
+ * - Whole numbers are INTEGER or BIGINT; the Postgres connection reads BIGINT (and `COUNT(*)`) as a JS number.
+ */
+import type { ColumnType, Generated, SqlBool } from "kysely";
+
+/** A JSON document (always an array in this schema): written as JSON text, read by {@link fromJson}. */
+export type JsonColumn = ColumnType<unknown, string, string>;
+/** A boolean: written as true/false, read as 0/1 (SQLite) or true/false (Postgres), see {@link fromBool}. */
+export type BoolColumn = ColumnType<SqlBool, boolean, boolean>;
+
+export interface ModelsTable {
+  id: string;
+  name: string;
+  description: string;
+  sourceKind: "demo" | "path";
+  source: string;
+  dataset: string | null;
+  topology: string;
+  inputShape: JsonColumn;
+  classNames: JsonColumn;
+  params: number;
+  flops: number;
+  sizeBytes: number;
+  testAccuracy: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface LayersTable {
+  modelId: string;
+  position: number;
+  name: string;
+  className: string;
+  outputShape: JsonColumn;
+  filters: number | null;
+  kernelSize: JsonColumn | null;
+  activation: string | null;
+  params: number;
+  flops: number;
+  prunable: BoolColumn;
+  groupId: string | null;
+}
+
+export interface FiltersTable {
+  modelId: string;
+  layerName: string;
+  groupId: string;
+  filterIndex: number;
+  l1Norm: number;
+  weightPng: Buffer | null;
+}
+
+export const ANALYSIS_STATUSES = [
+  "QUEUED",
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "CANCELLED",
+  "INTERRUPTED",
+] as const;
+export type AnalysisStatusValue = (typeof ANALYSIS_STATUSES)[number];
+
+export interface AnalysesTable {
+  id: string;
+  modelId: string;
+  status: AnalysisStatusValue;
+  layers: JsonColumn;
+  groups: JsonColumn;
+  split: string;
+  classwise: BoolColumn;
+  maxImages: number | null;
+  seed: number;
+  progressDone: Generated<number>;
+  progressTotal: Generated<number>;
+  phase: string | null;
+  etaSeconds: number | null;
+  images: number | null;
+  baseAccuracy: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  revision: Generated<number>;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface CarScoresTable {
+  analysisId: string;
+  groupId: string;
+  filterIndex: number;
+  rank: number;
+  dropValue: number | null;
+  ci95Low: number | null;
+  ci95High: number | null;
+  rightToWrong: number | null;
+  wrongToRight: number | null;
+  lossIncrease: number | null;
+  accuracyWithout: number | null;
+  classwise: JsonColumn | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+/** Written by the migration runner only. */
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  appliedAt: string;
+}
+
+/** Every table, keyed by its camelCase name (`carScores` is `car_scores` in SQL). */
+export interface DB {
+  models: ModelsTable;
+  layers: LayersTable;
+  filters: FiltersTable;
+  analyses: AnalysesTable;
+  carScores: CarScoresTable;
+  settings: SettingsTable;
+  schemaMigrations: SchemaMigrationsTable;
+}
+
+/** Reads a JSON column: text from SQLite, an already parsed value from Postgres's jsonb. */
+export function fromJson<T>(value: unknown): T {
+  return (typeof value === "string" ? JSON.parse(value) : value) as T;
+}
+
+/** Reads a JSON column that may be NULL. */
+export function fromNullableJson<T>(value: unknown): T | null {
+  return value === null || value === undefined ? null : fromJson<T>(value);
+}
+
+/** Reads a boolean column: 0/1 from SQLite, true/false from Postgres. */
+export function fromBool(value: SqlBool): boolean {
+  return value === true || value === 1;
+}
