@@ -2,7 +2,7 @@ import path from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { EnvError, databaseFile, parseEnv } from "./env.js";
+import { EnvError, databaseFile, parseEnv, storeConfig } from "./env.js";
 
 describe("parseEnv", () => {
   it("gives every setting a default, with the database in .carve-data", () => {
@@ -49,6 +49,47 @@ describe("parseEnv", () => {
   it("puts the database where CARVE_DB_FILE says when it is set", () => {
     expect(databaseFile({ CARVE_DATA_DIR: "/data", CARVE_DB_FILE: "/elsewhere/x.db" })).toBe(
       "/elsewhere/x.db",
+    );
+  });
+
+  it("uses the SQLite file unless CARVE_DATABASE_URL names a PostgreSQL database", () => {
+    expect(storeConfig(parseEnv({ CARVE_DATA_DIR: "/data" }))).toEqual({
+      dialect: "sqlite",
+      file: path.resolve("/data/carve.db"),
+    });
+    const url = "postgres://carve:secret@db.example:5432/carve";
+    expect(storeConfig(parseEnv({ CARVE_DATABASE_URL: url, CARVE_DATABASE_POOL_SIZE: "4" }))).toEqual({
+      dialect: "postgres",
+      url,
+      poolSize: 4,
+    });
+    expect(storeConfig(parseEnv({ CARVE_DATABASE_URL: "postgresql://db/carve" }))).toMatchObject({
+      dialect: "postgres",
+      poolSize: 10,
+    });
+  });
+
+  it("refuses a database URL that is not PostgreSQL's without showing its password", () => {
+    const problems = (url: string) => {
+      try {
+        parseEnv({ CARVE_DATABASE_URL: url });
+      } catch (e) {
+        return (e as EnvError).problems.join("\n");
+      }
+      throw new Error(`accepted ${url}`);
+    };
+    const message = problems("mysql://carve:hunter2@db/carve");
+    expect(message).toMatch(
+      /CARVE_DATABASE_URL="mysql:\/\/carve:\*\*\*@db\/carve": expected a PostgreSQL URL/,
+    );
+    expect(message).toMatch(/leave it unset for the embedded SQLite database/);
+    expect(message).not.toMatch(/hunter2/);
+    expect(problems("carve.db")).toMatch(/expected a PostgreSQL URL/);
+  });
+
+  it("refuses CARVE_DB_FILE and CARVE_DATABASE_URL together, since only one database is used", () => {
+    expect(() => parseEnv({ CARVE_DB_FILE: "/x.db", CARVE_DATABASE_URL: "postgres://db/carve" })).toThrow(
+      /CARVE_DB_FILE and CARVE_DATABASE_URL are both set.*unset one of them/,
     );
   });
 });

@@ -84,7 +84,9 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   throw new EnvError(
     result.error.issues.map((issue) => {
       const name = issue.path.join(".");
-      return `${name}=${JSON.stringify(present[name] ?? "")}: ${issue.message}`;
+      // A database URL may hold a password, which has no place in a log line.
+      const value = (present[name] ?? "").replace(/(\/\/[^/@:]*):[^@/]*@/, "$1:***@");
+      return `${name}=${JSON.stringify(value)}: ${issue.message}`;
     }),
   );
 }
