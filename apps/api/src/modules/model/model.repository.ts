@@ -47,6 +47,9 @@ export interface DeletedModel {
   carScores: number;
 }
 
+/** Filters inserted per statement (6 parameters each). */
+const FILTER_BATCH = 256;
+
 const FILTER_COLUMNS = ["modelId", "layerName", "groupId", "filterIndex", "l1Norm"] as const;
 
 export class ModelRepository {
@@ -97,19 +100,21 @@ export class ModelRepository {
           )
           .execute();
       }
-      // One statement per filter: a multi-row insert of thousands of kernel images would exceed the
-      // parameter limit of a statement.
-      for (const f of inspected.filters) {
+      // In batches: one statement per filter is a round trip each on Postgres, one for all of them can hold
+      // tens of megabytes of kernel images.
+      for (let start = 0; start < inspected.filters.length; start += FILTER_BATCH) {
         await trx
           .insertInto("filters")
-          .values({
-            modelId: id,
-            layerName: f.layerName,
-            groupId: f.groupId,
-            filterIndex: f.index,
-            l1Norm: f.l1Norm,
-            weightPng: f.weightPng ? Buffer.from(f.weightPng) : null,
-          })
+          .values(
+            inspected.filters.slice(start, start + FILTER_BATCH).map((f) => ({
+              modelId: id,
+              layerName: f.layerName,
+              groupId: f.groupId,
+              filterIndex: f.index,
+              l1Norm: f.l1Norm,
+              weightPng: f.weightPng ? Buffer.from(f.weightPng) : null,
+            })),
+          )
           .execute();
       }
       return toModelRow(row);
