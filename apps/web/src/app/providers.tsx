@@ -1,0 +1,57 @@
+"use client";
+
+import {
+  cacheExchange,
+  createClient,
+  type Exchange,
+  fetchExchange,
+  ssrExchange,
+  subscriptionExchange,
+  UrqlProvider,
+} from "@urql/next";
+import { createClient as createWsClient } from "graphql-ws";
+import { type ReactNode, useMemo } from "react";
+
+/** The HTTP endpoint the browser talks to: the dashboard's own proxy to the API (same origin, no CORS). */
+export const BROWSER_GRAPHQL_PATH = "/api/graphql";
+
+/**
+ * The browser's urql client: queries and mutations over HTTP through the dashboard's proxy, subscriptions over
+ * graphql-ws straight to the API (WebSockets are not subject to CORS). The WebSocket client exists only in the
+ * browser; during server rendering client components run no queries.
+ */
+export function Providers({ wsUrl, children }: { wsUrl: string; children: ReactNode }) {
+  const [client, ssr] = useMemo(() => {
+    const ssr = ssrExchange({ isClient: typeof window !== "undefined" });
+    const exchanges: Exchange[] = [cacheExchange, ssr, fetchExchange];
+    if (typeof window !== "undefined") {
+      const ws = createWsClient({ url: wsUrl, lazy: true, retryAttempts: 5 });
+      exchanges.push(
+        subscriptionExchange({
+          forwardSubscription(request) {
+            const input = { ...request, query: request.query ?? "" };
+            return {
+              subscribe(sink) {
+                const unsubscribe = ws.subscribe(input, sink);
+                return { unsubscribe };
+              },
+            };
+          },
+        }),
+      );
+    }
+    const client = createClient({
+      url: BROWSER_GRAPHQL_PATH,
+      exchanges,
+      suspense: false,
+      // The proxy forwards POSTs; Apollo's CSRF prevention would refuse plain GET queries anyway.
+      preferGetMethod: false,
+    });
+    return [client, ssr] as const;
+  }, [wsUrl]);
+  return (
+    <UrqlProvider client={client} ssr={ssr}>
+      {children}
+    </UrqlProvider>
+  );
+}
