@@ -17,7 +17,15 @@ try {
   process.exit(2);
 }
 const logger = createLogger(env);
-const server = await createServer({ env, logger });
+let server;
+try {
+  server = await createServer({ env, logger });
+} catch (error) {
+  // Most often the database: PostgreSQL unreachable, or a schema newer than this build. The message says which.
+  logger.fatal({ err: error }, "the API could not start");
+  console.error(`carve-api: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 const { url, wsUrl } = await server.listen();
 if (process.stdout.isTTY) console.log(`\n  Carve API: ${url}\n  Subscriptions: ${wsUrl}\n`);
 
