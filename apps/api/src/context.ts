@@ -5,11 +5,13 @@ import type { AnalysisService } from "./modules/analysis/analysis.service.js";
 import type { FilterService } from "./modules/filter/filter.service.js";
 import type { ModelRepository } from "./modules/model/model.repository.js";
 import type { ModelService } from "./modules/model/model.service.js";
+import type { PruningRunService } from "./modules/pruning/run.service.js";
 
 export interface Services {
   models: ModelService;
   analyses: AnalysisService;
   filters: FilterService;
+  runs: PruningRunService;
 }
 
 export interface Context {

@@ -8,8 +8,21 @@ import { AnalysisResolver } from "./modules/analysis/analysis.resolver.js";
 import { FilterResolver } from "./modules/filter/filter.resolver.js";
 import { LayerResolver } from "./modules/layer/layer.resolver.js";
 import { ModelResolver } from "./modules/model/model.resolver.js";
+import {
+  ModelArtifactResolver,
+  ModelPruningResolver,
+  PruningRunResolver,
+} from "./modules/pruning/run.resolver.js";
 
-export const RESOLVERS = [ModelResolver, LayerResolver, FilterResolver, AnalysisResolver] as const;
+export const RESOLVERS = [
+  ModelResolver,
+  LayerResolver,
+  FilterResolver,
+  AnalysisResolver,
+  PruningRunResolver,
+  ModelPruningResolver,
+  ModelArtifactResolver,
+] as const;
 
 /** The executable schema. Subscriptions read events from `bus`. */
 export function buildApiSchema(bus: EventBus = new InProcessEventBus()): Promise<GraphQLSchema> {

@@ -33,6 +33,9 @@ import { AnalysisService } from "./modules/analysis/analysis.service.js";
 import { FilterService } from "./modules/filter/filter.service.js";
 import { ModelRepository } from "./modules/model/model.repository.js";
 import { ModelService } from "./modules/model/model.service.js";
+import { artifactRouter } from "./modules/pruning/artifact.routes.js";
+import { PruningRunRepository } from "./modules/pruning/run.repository.js";
+import { ARTIFACTS_PATH, PruningRunService } from "./modules/pruning/run.service.js";
 import { buildApiSchema } from "./schema.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -98,11 +101,24 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
       logger,
     }),
     filters: new FilterService(repositories),
+    runs: new PruningRunService({
+      runs: new PruningRunRepository(store.db),
+      models: repositories.models,
+      bus,
+      queue,
+      worker,
+      backend: env.CARVE_BACKEND,
+      dataDir: env.CARVE_DATA_DIR,
+      logger,
+      // A compressed model deleted with its run goes the way deleteModel takes it (files and runs included).
+      deleteModel: (id) => services.runs.deleteModel(id, () => services.models.delete(id)),
+    }),
   };
   const app = { services, repositories };
 
   try {
     await analyses.recover();
+    await services.runs.recover();
   } catch (error) {
     await store.close();
     throw error;
@@ -149,13 +165,17 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
   expressApp.get("/healthz", (_req, res) => {
     res.json({ status: "ok", jobs: queue.stats() });
   });
+  // Compressed models of pruning runs, for tf.loadLayersModel(origin + artifact.modelJsonUrl).
+  expressApp.use(ARTIFACTS_PATH, artifactRouter(services.runs));
   expressApp.use(
     GRAPHQL_PATH,
     express.json({ limit: "1mb" }),
     expressMiddleware(apollo, { context: async () => createContext(app) }),
   );
 
-  queue.process(analyses.run);
+  queue.process((job, signal) =>
+    job.kind === "pruning" ? services.runs.run(job, signal) : analyses.run(job, signal),
+  );
 
   let stopped: Promise<void> | undefined;
   return {

@@ -119,6 +119,64 @@ export interface SettingsTable {
   value: string;
 }
 
+export const PRUNING_RUN_STATUSES = ANALYSIS_STATUSES;
+export type PruningRunStatusValue = AnalysisStatusValue;
+
+/** Pruning runs (migrations 0002): one greedy pruning job and its outcome. */
+export interface PruningRunsTable {
+  id: string;
+  modelId: string;
+  status: PruningRunStatusValue;
+  criterion: string;
+  scope: "LAYER" | "SEQUENTIAL" | "GLOBAL";
+  layers: JsonColumn;
+  groups: JsonColumn;
+  targetKeep: number | null;
+  targetRemoveFraction: number | null;
+  targetMinAccuracy: number | null;
+  stepSize: number;
+  fineTune: "NONE" | "EACH_STEP" | "END";
+  fineTuneEpochs: number;
+  fineTuneLearningRate: number | null;
+  protectClasses: JsonColumn | null;
+  protectMaxDrop: number | null;
+  selectionSplit: string;
+  maxSelectionImages: number | null;
+  maxTestImages: number | null;
+  seed: number;
+  classNames: JsonColumn;
+  plannedSteps: number;
+  stepsDone: Generated<number>;
+  phase: string | null;
+  etaSeconds: number | null;
+  originalSummary: JsonColumn | null;
+  finalSummary: JsonColumn | null;
+  stopReason: string | null;
+  resultModelId: string | null;
+  reproducibility: JsonColumn | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  resumes: Generated<number>;
+  revision: Generated<number>;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** One persisted step of a pruning run (migrations 0002). */
+export interface PruningStepsTable {
+  runId: string;
+  step: number;
+  details: JsonColumn;
+  selectionAccuracy: number;
+  testAccuracy: number | null;
+  params: number;
+  flops: number;
+  elapsedSeconds: number;
+  checkpoint: string | null;
+  createdAt: string;
+}
+
 /** Written by the migration runner only. */
 export interface SchemaMigrationsTable {
   version: number;
@@ -135,6 +193,8 @@ export interface DB {
   carScores: CarScoresTable;
   settings: SettingsTable;
   schemaMigrations: SchemaMigrationsTable;
+  pruningRuns: PruningRunsTable;
+  pruningSteps: PruningStepsTable;
 }
 
 /** Reads a JSON column: text from SQLite, an already parsed value from Postgres's jsonb. */

@@ -4,7 +4,7 @@
  * jobs between machines.
  */
 
-export type JobKind = "analysis";
+export type JobKind = "analysis" | "pruning";
 
 export interface JobSpec {
   kind: JobKind;

@@ -1,5 +1,11 @@
 /** Greedy structural pruning: the policy that uses a criterion, the mask and surgery to compress a network. */
-export { greedyPrune } from "./greedy-prune.js";
+export {
+  greedyPrune,
+  type GreedyCarOptions,
+  type GreedyPruneOptions,
+  type GreedyPruneResult,
+  type ScoredPruneStep,
+} from "./greedy-prune.js";
 export {
   validatePruneOptions,
   type ClassProtection,

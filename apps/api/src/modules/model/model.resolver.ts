@@ -49,10 +49,13 @@ export class ModelResolver {
   }
 
   @Mutation(() => DeleteModelPayload, {
-    description: "Deletes a model with its layers, filters and analyses (unfinished analyses are cancelled).",
+    description:
+      "Deletes a model with its layers, filters, analyses and pruning runs (unfinished ones are cancelled); " +
+      "models compressed from it stay. A compressed model's files go with it.",
   })
   async deleteModel(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<DeleteModelPayload> {
-    return { id, deleted: await ctx.services.models.delete(id) };
+    // The runs service cancels the model's unfinished runs first and removes their files after.
+    return { id, deleted: await ctx.services.runs.deleteModel(id, () => ctx.services.models.delete(id)) };
   }
 
   @FieldResolver(() => [Layer], { description: "Layers in topological order." })

@@ -1,0 +1,361 @@
+/**
+ * Pruning runs through the API as clients use it (HTTP, graphql-ws), on a real SQLite file, with greedy
+ * pruning by @carve/core in worker threads on the shipped MNIST demo — small samples and few steps.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { type GraphQLResponse, type TestServer, startTestServer } from "../../test-utils/test-server.js";
+
+const RUN = `
+  id status criterion scope layers stepSize resumes stopReason baseAccuracy finalAccuracy
+  target { keep removeFraction minAccuracy }
+  progress { stepsDone plannedSteps fraction phase etaSeconds }
+  error { code message }
+`;
+const STEP = `
+  step params flops elapsedSeconds candidates runnerUpScore
+  removed { groupId layer layers index score car { drop ci95Low ci95High accuracyWithout } classwise { classIndex className drop } }
+  selection { dataset accuracy loss perClass { classIndex className accuracy } }
+  test { dataset accuracy }
+  filtersLeft { groupId count }
+`;
+const START = `mutation Start($input: StartPruningRunInput!) { startPruningRun(input: $input) { ${RUN} } }`;
+const GET = `query Get($id: ID!) { pruningRun(id: $id) { ${RUN} steps { ${STEP} } } }`;
+const PROGRESS = `
+  subscription Progress($id: ID!) {
+    pruningProgress(runId: $id) { kind run { ${RUN} steps { step } } step { ${STEP} } }
+  }`;
+
+interface RunView {
+  id: string;
+  status: string;
+  layers: string[];
+  resumes: number;
+  stopReason: string | null;
+  baseAccuracy: number | null;
+  finalAccuracy: number | null;
+  progress: { stepsDone: number; plannedSteps: number; fraction: number; etaSeconds: number | null };
+  error: { code: string; message: string } | null;
+}
+interface StepView {
+  step: number;
+  params: number;
+  flops: number;
+  elapsedSeconds: number;
+  removed: Array<{
+    groupId: string;
+    layer: string;
+    index: number;
+    score: number;
+    car: { drop: number; accuracyWithout: number } | null;
+    classwise: Array<{ classIndex: number; className: string; drop: number }> | null;
+  }>;
+  selection: { accuracy: number; perClass: Array<{ className: string; accuracy: number | null }> };
+  test: { dataset: string; accuracy: number } | null;
+  filtersLeft: Array<{ groupId: string; count: number }>;
+}
+interface EventView {
+  kind: string;
+  run: RunView & { steps: Array<{ step: number }> };
+  step: StepView | null;
+}
+
+/** Small and quick: 4 steps of CAR on conv1 (16 filters) over 300 selection images. */
+const SMALL_RUN = {
+  scope: "LAYER",
+  layers: ["conv1"],
+  target: { keep: 12 },
+  maxSelectionImages: 300,
+  maxTestImages: 300,
+};
+
+const choices = (steps: StepView[]) =>
+  steps.map((s) => s.removed.map((r) => `${r.layer}:${r.index}`).join("+"));
+
+describe("pruning runs", () => {
+  let api: TestServer;
+  let mnistId: string;
+  let finished: RunView & { steps: StepView[] };
+  let events: Array<GraphQLResponse<{ pruningProgress: EventView }>>;
+
+  async function start(input: Record<string, unknown>): Promise<RunView> {
+    const data = await api.query<{ startPruningRun: RunView }>(START, {
+      input: { modelId: mnistId, ...input },
+    });
+    return data.startPruningRun;
+  }
+
+  async function get(id: string): Promise<RunView & { steps: StepView[] }> {
+    return (await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id })).pruningRun;
+  }
+
+  /** Subscribes and resolves with every event until the run's final status. */
+  function follow(id: string, onEvent?: (event: EventView) => void) {
+    return api.subscribe<{ pruningProgress: EventView }>(PROGRESS, { id }, (r) => {
+      if (r.data) onEvent?.(r.data.pruningProgress);
+    });
+  }
+
+  beforeAll(async () => {
+    api = await startTestServer();
+    const data = await api.query<{ models: { nodes: Array<{ id: string; name: string }> } }>(
+      "{ models { nodes { id name } } }",
+    );
+    mnistId = data.models.nodes.find((m) => m.name === "mnist")!.id;
+  });
+
+  afterAll(async () => {
+    await api?.stop({ removeData: true });
+  });
+
+  it("rejects bad requests with a code and the argument at fault, storing nothing", async () => {
+    const bad = async (input: Record<string, unknown>) => {
+      const result = await api.request(START, { input: { modelId: mnistId, ...SMALL_RUN, ...input } });
+      return result.errors?.[0];
+    };
+    expect(await bad({ layers: ["dense"] })).toMatchObject({
+      extensions: { code: "INVALID_ARGUMENT", argument: "input.layers" },
+      message: expect.stringMatching(/no layer "dense".*prunable layers: conv1, conv2/),
+    });
+    expect(await bad({ layers: ["conv1", "conv2"] })).toMatchObject({
+      extensions: { code: "INVALID_ARGUMENT", argument: "input.layers" },
+      message: expect.stringMatching(/LAYER prunes exactly one layer/),
+    });
+    expect(await bad({ target: { keep: 16 } })).toMatchObject({
+      extensions: { code: "INVALID_ARGUMENT", argument: "input.target.keep" },
+      message: expect.stringMatching(/from 1 to 15.*got 16/),
+    });
+    expect(await bad({ target: { keep: 4, removeFraction: 0.5 } })).toMatchObject({
+      extensions: { code: "INVALID_ARGUMENT", argument: "input.target" },
+    });
+    expect(await bad({ target: {} })).toMatchObject({ extensions: { code: "INVALID_ARGUMENT" } });
+    expect(await bad({ protectClasses: { classes: ["cat"], maxDrop: 0.01 } })).toMatchObject({
+      extensions: { code: "INVALID_ARGUMENT", argument: "input.protectClasses.classes" },
+      message: expect.stringMatching(/unknown class "cat"/),
+    });
+    expect(await bad({ fineTune: { schedule: "EACH_STEP", epochs: 0 } })).toMatchObject({
+      extensions: { code: "INVALID_ARGUMENT", argument: "input.fineTune.epochs" },
+    });
+    expect(await bad({ modelId: "nope" })).toMatchObject({ extensions: { code: "NOT_FOUND" } });
+    const { model } = await api.query<{ model: { runs: { totalCount: number } } }>(
+      "query R($id: ID!) { model(id: $id) { runs { totalCount } } }",
+      { id: mnistId },
+    );
+    expect(model.runs.totalCount).toBe(0);
+  });
+
+  it("runs a CAR run step by step, publishing every step as it is persisted", async () => {
+    const run = await start(SMALL_RUN);
+    expect(run).toMatchObject({
+      status: "QUEUED",
+      layers: ["conv1"],
+      progress: { stepsDone: 0, plannedSteps: 4 },
+    });
+    events = await follow(run.id);
+    const kinds = events.map((e) => e.data!.pruningProgress.kind);
+    expect(kinds[0]).toBe("SNAPSHOT");
+    const stepEvents = events.map((e) => e.data!.pruningProgress).filter((e) => e.kind === "STEP");
+    expect(stepEvents.map((e) => e.step!.step)).toEqual([1, 2, 3, 4]);
+    // Each STEP event comes after the step was persisted: the run it carries counts it.
+    for (const e of stepEvents) expect(e.run.progress.stepsDone).toBe(e.step!.step);
+    const last = events.at(-1)!.data!.pruningProgress;
+    expect(last.run.status).toBe("SUCCEEDED");
+
+    finished = await get(run.id);
+    expect(finished).toMatchObject({ status: "SUCCEEDED", stopReason: "target-reached", error: null });
+    expect(finished.progress).toMatchObject({ stepsDone: 4, fraction: 1 });
+    expect(finished.steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
+    expect(choices(finished.steps)).toEqual(choices(stepEvents.map((e) => e.step!)));
+    let previousParams = Infinity;
+    for (const step of finished.steps) {
+      const [removed] = step.removed;
+      expect(removed).toMatchObject({ groupId: "conv1", layer: "conv1" });
+      expect(removed!.car!.drop).toBe(removed!.score);
+      expect(removed!.classwise).toHaveLength(10);
+      expect(step.selection.perClass).toHaveLength(10);
+      expect(step.test!.dataset).toMatch(/test/);
+      expect(step.params).toBeLessThan(previousParams);
+      previousParams = step.params;
+    }
+    expect(finished.steps.at(-1)!.filtersLeft).toEqual([{ groupId: "conv1", count: 12 }]);
+    expect(finished.baseAccuracy).toBeGreaterThan(0.9);
+    expect(finished.finalAccuracy).toBe(finished.steps.at(-1)!.test!.accuracy);
+  });
+
+  it("registers the compressed model, derived from the original, and serves it for TF.js to load", async () => {
+    const { pruningRun } = await api.query<{
+      pruningRun: {
+        artifact: {
+          id: string;
+          modelJsonUrl: string;
+          sizeBytes: number;
+          params: number;
+          accuracy: number;
+          files: Array<{ name: string; url: string; sizeBytes: number }>;
+        };
+        resultModel: {
+          id: string;
+          params: number;
+          accuracy: number;
+          derivedFrom: { id: string };
+          derivedFromRun: { id: string };
+          layers: Array<{ name: string; filterCount: number | null }>;
+        };
+      };
+    }>(
+      `query A($id: ID!) { pruningRun(id: $id) {
+        artifact { id modelJsonUrl sizeBytes params accuracy files { name url sizeBytes } }
+        resultModel { id params accuracy derivedFrom { id } derivedFromRun { id } layers { name filterCount } }
+      } }`,
+      { id: finished.id },
+    );
+    const { artifact, resultModel } = pruningRun;
+    expect(resultModel.derivedFrom.id).toBe(mnistId);
+    expect(resultModel.derivedFromRun.id).toBe(finished.id);
+    expect(resultModel.layers.find((l) => l.name === "conv1")!.filterCount).toBe(12);
+    expect(resultModel.params).toBe(finished.steps.at(-1)!.params);
+    expect(artifact).toMatchObject({ id: resultModel.id, params: resultModel.params });
+    expect(artifact.modelJsonUrl).toBe(`/artifacts/${resultModel.id}/model.json`);
+    expect(artifact.files.map((f) => f.name)).toContain("model.json");
+
+    // Download every file over HTTP into a folder and load it with core's loadModel.
+    const origin = new URL(api.url).origin;
+    const dir = mkdtempSync(path.join(tmpdir(), "carve-artifact-"));
+    try {
+      for (const file of artifact.files) {
+        const response = await fetch(origin + file.url);
+        expect(response.status).toBe(200);
+        expect(response.headers.get("access-control-allow-origin")).toBe("*");
+        const bytes = Buffer.from(await response.arrayBuffer());
+        expect(bytes.length).toBe(file.sizeBytes);
+        writeFileSync(path.join(dir, file.name), bytes);
+      }
+      const core = await import("@carve/core");
+      await core.initBackend({ backend: "cpu" });
+      const model = await core.loadModel(dir);
+      expect(core.describeModel(model).params).toBe(artifact.params);
+      model.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect((await fetch(`${origin}/artifacts/${resultModel.id}/..%2Fcarve.db`)).status).toBe(404);
+    expect((await fetch(`${origin}/artifacts/${mnistId}/model.json`)).status).toBe(404);
+  });
+
+  it("gives a late subscriber the current state first, then ends at the final status", async () => {
+    const late = await follow(finished.id);
+    expect(late).toHaveLength(1);
+    expect(late[0]!.data!.pruningProgress).toMatchObject({
+      kind: "SNAPSHOT",
+      run: { status: "SUCCEEDED", steps: [{ step: 1 }, { step: 2 }, { step: 3 }, { step: 4 }] },
+    });
+    const unknown = await api.request(PROGRESS, { id: "nope" });
+    expect(unknown.errors?.[0]?.extensions?.code).toBeDefined();
+  });
+
+  it("cancels a run keeping its steps, and resumes it to the choices of an uninterrupted run", async () => {
+    const run = await start(SMALL_RUN);
+    let cancelled: Promise<unknown> | undefined;
+    await follow(run.id, (event) => {
+      if (event.kind === "STEP" && event.step!.step === 2 && !cancelled) {
+        cancelled = api.query("mutation C($id: ID!) { cancelRun(id: $id) { id } }", { id: run.id });
+      }
+    });
+    await cancelled;
+    const stopped = await get(run.id);
+    expect(stopped.status).toBe("CANCELLED");
+    expect(stopped.steps.length).toBeGreaterThanOrEqual(2);
+    expect(choices(stopped.steps)).toEqual(choices(finished.steps).slice(0, stopped.steps.length));
+
+    const { resumeRun } = await api.query<{ resumeRun: RunView }>(
+      `mutation R($id: ID!) { resumeRun(id: $id) { ${RUN} } }`,
+      { id: run.id },
+    );
+    expect(resumeRun).toMatchObject({ status: "QUEUED", resumes: 1 });
+    await follow(run.id);
+    const resumed = await get(run.id);
+    expect(resumed.status).toBe("SUCCEEDED");
+    expect(choices(resumed.steps)).toEqual(choices(finished.steps));
+    expect(resumed.steps.map((s) => s.test!.accuracy)).toEqual(finished.steps.map((s) => s.test!.accuracy));
+
+    const again = await api.request(`mutation R($id: ID!) { resumeRun(id: $id) { id } }`, { id: run.id });
+    expect(again.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("deletes a run with its steps and its compressed model, whose files are then gone", async () => {
+    const run = await start({ ...SMALL_RUN, criterion: "L1", target: { keep: 14 } });
+    await follow(run.id);
+    const { pruningRun } = await api.query<{
+      pruningRun: { status: string; artifact: { modelJsonUrl: string; id: string } };
+    }>("query A($id: ID!) { pruningRun(id: $id) { status artifact { id modelJsonUrl } } }", { id: run.id });
+    expect(pruningRun.status).toBe("SUCCEEDED");
+    const origin = new URL(api.url).origin;
+    expect((await fetch(origin + pruningRun.artifact.modelJsonUrl)).status).toBe(200);
+    const { deleteRun } = await api.query<{ deleteRun: { deleted: { steps: number; models: number } } }>(
+      "mutation D($id: ID!) { deleteRun(id: $id) { id deleted { steps models } } }",
+      { id: run.id },
+    );
+    expect(deleteRun.deleted).toEqual({ steps: 2, models: 1 });
+    expect((await fetch(origin + pruningRun.artifact.modelJsonUrl)).status).toBe(404);
+    const gone = await api.request("query M($id: ID!) { model(id: $id) { id } }", {
+      id: pruningRun.artifact.id,
+    });
+    expect(gone.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    const missing = await api.request("query G($id: ID!) { pruningRun(id: $id) { id } }", { id: run.id });
+    expect(missing.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+});
+
+describe("a pruning run when the server stops", () => {
+  it("is marked INTERRUPTED, and resumeRun on a new server continues from its last persisted step", async () => {
+    let api = await startTestServer();
+    const dataDir = api.dataDir;
+    try {
+      const { models } = await api.query<{ models: { nodes: Array<{ id: string; name: string }> } }>(
+        "{ models { nodes { id name } } }",
+      );
+      const modelId = models.nodes.find((m) => m.name === "mnist")!.id;
+      const input = { ...SMALL_RUN, modelId, scope: "GLOBAL", layers: null, target: { keep: 44 } };
+      const { startPruningRun: run } = await api.query<{ startPruningRun: RunView }>(START, { input });
+      let stopping: Promise<void> | undefined;
+      const seen = await api.subscribe<{ pruningProgress: EventView }>(PROGRESS, { id: run.id }, (r) => {
+        const event = r.data?.pruningProgress;
+        if (event?.kind === "STEP" && event.step!.step === 2) stopping ??= api.server.stop();
+      });
+      await stopping;
+      expect(seen.at(-1)!.data!.pruningProgress.run.status).toBe("INTERRUPTED");
+
+      api = await startTestServer({ dataDir });
+      const interrupted = (
+        await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: run.id })
+      ).pruningRun;
+      expect(interrupted.status).toBe("INTERRUPTED");
+      expect(interrupted.error!.message).toMatch(/resumeRun/);
+      const persisted = interrupted.steps.length;
+      expect(persisted).toBeGreaterThanOrEqual(2);
+
+      await api.query("mutation R($id: ID!) { resumeRun(id: $id) { id } }", { id: run.id });
+      await api.subscribe(PROGRESS, { id: run.id });
+      const resumed = (await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: run.id }))
+        .pruningRun;
+      expect(resumed.status).toBe("SUCCEEDED");
+      expect(resumed.steps).toHaveLength(4);
+      // Nothing persisted was lost or recomputed.
+      expect(resumed.steps.slice(0, persisted)).toEqual(interrupted.steps);
+
+      // The same run without interruption makes the same choices.
+      const { startPruningRun: whole } = await api.query<{ startPruningRun: RunView }>(START, { input });
+      await api.subscribe(PROGRESS, { id: whole.id });
+      const uninterrupted = (
+        await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: whole.id })
+      ).pruningRun;
+      expect(choices(resumed.steps)).toEqual(choices(uninterrupted.steps));
+    } finally {
+      await api.stop({ removeData: true });
+    }
+  });
+});
