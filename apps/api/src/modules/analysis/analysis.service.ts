@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { ApiError, isApiError } from "../../errors.js";
 import type { EventBus } from "../../events/event-bus.js";
 import type { JobQueue, JobSpec, JobStop } from "../../jobs/job-queue.js";
+import { ProgressWriter } from "../../jobs/progress-writer.js";
 import type { WorkerRunner } from "../../jobs/worker-runner.js";
 import type { ModelSource, WorkerProgress } from "../../jobs/worker-protocol.js";
 import { type ConnectionValue, type PageArgs, connection, pageWindow } from "../common/connection.js";
@@ -212,7 +213,7 @@ export class AnalysisService {
       model.sourceKind === "demo"
         ? { kind: "demo", name: model.source }
         : { kind: "path", path: model.source };
-    const progress = new ProgressWriter(async (step) => {
+    const progress = new ProgressWriter<WorkerProgress>(async (step) => {
       const row = await this.deps.analyses.recordProgress(job.id, step);
       if (row) this.publish(row);
     }, log);
@@ -315,44 +316,6 @@ export class AnalysisService {
 
   private publish(row: AnalysisRow): void {
     this.deps.bus.publish(TOPIC, row.id, row);
-  }
-}
-
-/**
- * Persists a worker's progress steps one at a time, in order. A step that arrives while one is being written
- * replaces any step still waiting (only the newest matters), so a fast worker never queues up writes, and on
- * Postgres's pool two steps never race each other to the row.
- */
-class ProgressWriter {
-  private waiting: WorkerProgress | undefined;
-  private writing: Promise<void> | undefined;
-
-  constructor(
-    private readonly persist: (step: WorkerProgress) => Promise<void>,
-    private readonly log: Logger,
-  ) {}
-
-  write(step: WorkerProgress): void {
-    this.waiting = step;
-    this.writing ??= this.drain();
-  }
-
-  /** Resolves once every step handed to `write` so far is written (or failed and was logged). */
-  async flushed(): Promise<void> {
-    while (this.writing) await this.writing;
-  }
-
-  private async drain(): Promise<void> {
-    while (this.waiting) {
-      const step = this.waiting;
-      this.waiting = undefined;
-      try {
-        await this.persist(step);
-      } catch (error) {
-        this.log.error({ err: error }, "recording analysis progress failed");
-      }
-    }
-    this.writing = undefined;
   }
 }
 
