@@ -163,6 +163,81 @@ async function columnsOf(store: Store): Promise<Map<string, boolean>> {
   return new Map(rows.rows.map((r) => [`${r.tableName}.${r.columnName}`, Boolean(r.required)]));
 }
 
+const ON_DELETE: Record<string, string> = {
+  a: "NO ACTION",
+  r: "RESTRICT",
+  c: "CASCADE",
+  n: "SET NULL",
+  d: "SET DEFAULT",
+};
+
+/**
+ * Keys and references, one line each: `primary key t(a,b)`, `unique t(a)` (partial indexes included),
+ * `t.a references u ON DELETE CASCADE`. SQLite lists a rowid alias (INTEGER PRIMARY KEY) as no index at all,
+ * so primary keys are read from the columns rather than from the indexes.
+ */
+async function constraintsOf(store: Store): Promise<string[]> {
+  type Key = { tableName: string; columns: string };
+  type Reference = { tableName: string; columnName: string; refTable: string; onDelete: string };
+  let primary: Key[];
+  let unique: Key[];
+  let references: Reference[];
+  if (store.dialect === "sqlite") {
+    const tables = sql`(SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%')`;
+    primary = (
+      await sql<Key>`
+        SELECT t.name AS table_name,
+          (SELECT group_concat(name, ',') FROM
+            (SELECT p.name FROM pragma_table_info(t.name) p WHERE p.pk > 0 ORDER BY p.pk)) AS columns
+        FROM ${tables} t`.execute(store.db)
+    ).rows.filter((k) => k.columns !== null);
+    unique = (
+      await sql<Key>`
+        SELECT t.name AS table_name,
+          (SELECT group_concat(name, ',') FROM
+            (SELECT ii.name FROM pragma_index_info(il.name) ii ORDER BY ii.seqno)) AS columns
+        FROM ${tables} t, pragma_index_list(t.name) il
+        WHERE il."unique" = 1 AND il.origin <> 'pk'`.execute(store.db)
+    ).rows;
+    references = (
+      await sql<Reference>`
+        SELECT t.name AS table_name, f."from" AS column_name, f."table" AS ref_table, f.on_delete
+        FROM ${tables} t, pragma_foreign_key_list(t.name) f`.execute(store.db)
+    ).rows;
+  } else {
+    const keys = (condition: string) => sql<Key>`
+      SELECT t.relname AS table_name, string_agg(a.attname, ',' ORDER BY k.ord) AS columns
+      FROM pg_index i
+      JOIN pg_class t ON t.oid = i.indrelid
+      JOIN pg_namespace n ON n.oid = t.relnamespace
+      CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+      WHERE n.nspname = current_schema() AND ${sql.raw(condition)}
+      GROUP BY i.indexrelid, t.relname`;
+    primary = (await keys("i.indisprimary").execute(store.db)).rows;
+    unique = (await keys("i.indisunique AND NOT i.indisprimary").execute(store.db)).rows;
+    references = (
+      await sql<Reference>`
+        SELECT t.relname AS table_name, a.attname AS column_name, r.relname AS ref_table,
+          c.confdeltype AS on_delete
+        FROM pg_constraint c
+        JOIN pg_class t ON t.oid = c.conrelid
+        JOIN pg_class r ON r.oid = c.confrelid
+        JOIN pg_namespace n ON n.oid = t.relnamespace
+        CROSS JOIN LATERAL unnest(c.conkey) AS k(attnum)
+        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+        WHERE c.contype = 'f' AND n.nspname = current_schema()`.execute(store.db)
+    ).rows.map((r) => ({ ...r, onDelete: ON_DELETE[r.onDelete] ?? r.onDelete }));
+  }
+  return [
+    ...primary.map((k) => `primary key ${k.tableName}(${k.columns})`),
+    ...unique.map((k) => `unique ${k.tableName}(${k.columns})`),
+    ...references.map(
+      (r) => `${r.tableName}.${r.columnName} references ${r.refTable} ON DELETE ${r.onDelete}`,
+    ),
+  ].sort();
+}
+
 async function appliedVersions(db: Kysely<DB>): Promise<number[]> {
   const rows = await db.selectFrom("schemaMigrations").select("version").orderBy("version").execute();
   return rows.map((r) => r.version);
@@ -205,6 +280,18 @@ describe("migration files", () => {
     const sqliteColumns = await columnsOf(sqlite!);
     const postgresColumns = await columnsOf(postgres!);
     expect([...postgresColumns].sort()).toEqual([...sqliteColumns].sort());
+  });
+  it("gives both dialects the same primary keys, unique indexes and foreign keys (with their ON DELETE)", async () => {
+    const [sqlite, postgres] = await Promise.all(DIALECTS.map(async (d) => open(await freshDatabase(d))));
+    const expected = await constraintsOf(sqlite!);
+    expect(expected).toEqual(
+      expect.arrayContaining([
+        "primary key models(id)",
+        "unique models(source)",
+        "car_scores.analysis_id references analyses ON DELETE CASCADE",
+      ]),
+    );
+    expect(await constraintsOf(postgres!)).toEqual(expected);
   });
 });
 
