@@ -177,6 +177,122 @@ export interface PruningStepsTable {
   createdAt: string;
 }
 
+/** Roles in a workspace, from most to least rights (migration 0004). */
+export const ROLES = ["OWNER", "EDITOR", "VIEWER"] as const;
+export type RoleValue = (typeof ROLES)[number];
+
+/** Accounts (migration 0004). `email` is stored trimmed and lower-cased. */
+export interface UsersTable {
+  id: string;
+  email: string;
+  displayName: string;
+  /** An encoded scrypt hash (modules/auth/password.ts); NULL until the user sets a password. */
+  passwordHash: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Dashboard sessions; the cookie's token is stored only as its HMAC (migration 0004). */
+export interface SessionsTable {
+  id: string;
+  userId: string;
+  tokenHash: string;
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Personal API tokens for `Authorization: Bearer` (migration 0004). */
+export interface ApiTokensTable {
+  id: string;
+  userId: string;
+  name: string;
+  tokenHash: string;
+  /** The token's first characters, for telling tokens apart in a list. */
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** One-time sign-in links, e.g. the one the first start prints (migration 0004). */
+export interface SignInLinksTable {
+  id: string;
+  userId: string;
+  tokenHash: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Teams (migration 0004). */
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Who belongs to which workspace, with which role (migration 0004). */
+export interface MembershipsTable {
+  workspaceId: string;
+  userId: string;
+  role: RoleValue;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Single-use invite links into a workspace (migration 0004). */
+export interface InvitesTable {
+  id: string;
+  workspaceId: string;
+  tokenHash: string;
+  role: RoleValue;
+  createdBy: string | null;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  usedBy: string | null;
+  revokedAt: string | null;
+}
+
+export const SHARE_TARGET_KINDS = ["MODEL", "RUN", "COMPARISON"] as const;
+export type ShareTargetKindValue = (typeof SHARE_TARGET_KINDS)[number];
+
+/** Read-only links to a model, a run or a comparison of runs (migration 0004). */
+export interface ShareLinksTable {
+  id: string;
+  workspaceId: string;
+  targetKind: ShareTargetKindValue;
+  /** JSON array of ids: [model], [run], or the runs of a comparison. */
+  targetIds: JsonColumn;
+  tokenHash: string;
+  createdBy: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Labels of filters and comments on filters and runs (migration 0004). */
+export interface AnnotationsTable {
+  id: string;
+  workspaceId: string;
+  kind: "LABEL" | "COMMENT";
+  targetKind: "FILTER" | "RUN";
+  modelId: string | null;
+  layerName: string | null;
+  filterIndex: number | null;
+  runId: string | null;
+  body: string;
+  authorId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** Written by the migration runner only. */
 export interface SchemaMigrationsTable {
   version: number;
@@ -195,6 +311,15 @@ export interface DB {
   schemaMigrations: SchemaMigrationsTable;
   pruningRuns: PruningRunsTable;
   pruningSteps: PruningStepsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  apiTokens: ApiTokensTable;
+  signInLinks: SignInLinksTable;
+  workspaces: WorkspacesTable;
+  memberships: MembershipsTable;
+  invites: InvitesTable;
+  shareLinks: ShareLinksTable;
+  annotations: AnnotationsTable;
 }
 
 /** Reads a JSON column: text from SQLite, an already parsed value from Postgres's jsonb. */
