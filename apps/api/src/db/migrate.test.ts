@@ -214,7 +214,8 @@ const DECLARED: { [T in keyof DB]: { [C in keyof DB[T]]-?: true } } = {
     authorId: true,
     createdAt: true,
     updatedAt: true,
-  },};
+  },
+};
 
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
