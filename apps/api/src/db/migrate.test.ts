@@ -36,6 +36,7 @@ const DECLARED: { [T in keyof DB]: { [C in keyof DB[T]]-?: true } } = {
     selectionSplit: true,
     maxSelectionImages: true,
     maxTestImages: true,
+    maxTrainImages: true,
     seed: true,
     classNames: true,
     plannedSteps: true,

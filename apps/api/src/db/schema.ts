@@ -143,6 +143,8 @@ export interface PruningRunsTable {
   selectionSplit: string;
   maxSelectionImages: number | null;
   maxTestImages: number | null;
+  /** Fine-tuning reads a seeded class-stratified sample of this many training images (migration 0004). */
+  maxTrainImages: number | null;
   seed: number;
   classNames: JsonColumn;
   plannedSteps: number;

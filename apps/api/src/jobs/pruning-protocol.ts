@@ -26,7 +26,13 @@ export interface PruningTask {
     | { kind: "global"; groups: string[] };
   target: { keep?: number; removeFraction?: number; minAccuracy?: number };
   stepSize: number;
-  fineTune: { when: "none" | "each-step" | "end"; epochs: number; learningRate?: number };
+  fineTune: {
+    when: "none" | "each-step" | "end";
+    epochs: number;
+    learningRate?: number;
+    /** Train on a seeded class-stratified sample of this many training images (default: all). */
+    maxImages?: number;
+  };
   protect?: { classes: number[]; maxDrop: number };
   /** The images that choose filters: a split (default selection), optionally a seeded class-stratified sample. */
   selection: { split: string; maxImages?: number };

@@ -129,7 +129,10 @@ async function prune(task: PruningTask): Promise<PruningResult> {
         ? {
             fineTune: {
               when: task.fineTune.when,
-              train: splits.train,
+              train:
+                task.fineTune.maxImages !== undefined && task.fineTune.maxImages < splits.train.size
+                  ? stratifiedSample(splits.train, task.fineTune.maxImages, task.seed)
+                  : splits.train,
               epochs: task.fineTune.epochs,
               ...(task.fineTune.learningRate !== undefined
                 ? { learningRate: task.fineTune.learningRate }

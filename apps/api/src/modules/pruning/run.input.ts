@@ -34,6 +34,14 @@ export class FineTuneInput {
 
   @Field(() => Float, { nullable: true, description: "Learning rate, in (0, 10] (default: core's)." })
   learningRate?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "Fine-tune on a seeded class-stratified sample of this many training images (default: the whole training " +
+      "split). A sample makes each fine-tuning quicker, at some cost in recovered accuracy.",
+  })
+  maxTrainImages?: number | null;
 }
 
 @InputType({

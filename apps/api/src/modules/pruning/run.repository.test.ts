@@ -43,6 +43,7 @@ function newRun(id: string, createdAt: string): NewPruningRun {
     selectionSplit: "SELECTION",
     maxSelectionImages: 300,
     maxTestImages: null,
+    maxTrainImages: 1000,
     seed: 7,
     classNames: ["a", "b"],
     plannedSteps: 3,

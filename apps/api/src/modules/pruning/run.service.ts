@@ -169,6 +169,7 @@ export function toPruningRun(row: PruningRunRow): PruningRun {
       schedule: row.fineTune as FineTuneSchedule,
       epochs: row.fineTuneEpochs,
       learningRate: row.fineTuneLearningRate,
+      maxTrainImages: row.maxTrainImages,
     },
     protection:
       row.protectClasses && row.protectMaxDrop !== null
@@ -403,7 +404,12 @@ export class PruningRunService {
     if (!Number.isInteger(input.stepSize) || input.stepSize < 1) {
       fail("input.stepSize", `stepSize must be a whole number ≥ 1, got ${input.stepSize}`);
     }
-    const fineTune = input.fineTune ?? { schedule: FineTuneSchedule.NONE, epochs: 1, learningRate: null };
+    const fineTune = input.fineTune ?? {
+      schedule: FineTuneSchedule.NONE,
+      epochs: 1,
+      learningRate: null,
+      maxTrainImages: null,
+    };
     if (!Number.isInteger(fineTune.epochs) || fineTune.epochs < 1 || fineTune.epochs > MAX_EPOCHS) {
       fail(
         "input.fineTune.epochs",
@@ -445,6 +451,7 @@ export class PruningRunService {
     for (const [argument, value] of [
       ["input.maxSelectionImages", input.maxSelectionImages],
       ["input.maxTestImages", input.maxTestImages],
+      ["input.fineTune.maxTrainImages", fineTune.maxTrainImages],
     ] as const) {
       if (value != null && (!Number.isInteger(value) || value < 1 || value > MAX_IMAGES_LIMIT)) {
         fail(
@@ -475,6 +482,7 @@ export class PruningRunService {
       selectionSplit: input.selectionSplit,
       maxSelectionImages: input.maxSelectionImages ?? null,
       maxTestImages: input.maxTestImages ?? null,
+      maxTrainImages: fineTune.maxTrainImages ?? null,
       seed: input.seed,
       classNames: model.classNames,
       plannedSteps: plannedSteps(input.scope, groupSizes, { keep, removeFraction }, input.stepSize),
@@ -755,6 +763,7 @@ export class PruningRunService {
         when: FINE_TUNE_WHEN[run.fineTune],
         epochs: run.fineTuneEpochs,
         ...(run.fineTuneLearningRate !== null ? { learningRate: run.fineTuneLearningRate } : {}),
+        ...(run.maxTrainImages !== null ? { maxImages: run.maxTrainImages } : {}),
       },
       ...(run.protectClasses && run.protectMaxDrop !== null
         ? { protect: { classes: run.protectClasses, maxDrop: run.protectMaxDrop } }

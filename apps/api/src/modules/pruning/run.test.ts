@@ -2,7 +2,7 @@
  * Pruning runs through the API as clients use it (HTTP, graphql-ws), on a real SQLite file, with greedy
  * pruning by @carve/core in worker threads on the shipped MNIST demo — small samples and few steps.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -307,6 +307,75 @@ describe("pruning runs", () => {
     expect(gone.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     const missing = await api.request("query G($id: ID!) { pruningRun(id: $id) { id } }", { id: run.id });
     expect(missing.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+
+  it("deleting the original model takes its runs, and leaves the models compressed from it", async () => {
+    const { pruningRun } = await api.query<{ pruningRun: { resultModel: { id: string } } }>(
+      "query A($id: ID!) { pruningRun(id: $id) { resultModel { id } } }",
+      { id: finished.id },
+    );
+    await api.query("mutation D($id: ID!) { deleteModel(id: $id) { id } }", { id: mnistId });
+    const missing = await api.request("query G($id: ID!) { pruningRun(id: $id) { id } }", {
+      id: finished.id,
+    });
+    expect(missing.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    const { model } = await api.query<{ model: { id: string; derivedFrom: null; layers: unknown[] } }>(
+      "query M($id: ID!) { model(id: $id) { id derivedFrom { id } layers { name } } }",
+      { id: pruningRun.resultModel.id },
+    );
+    expect(model.derivedFrom).toBeNull();
+    expect(model.layers.length).toBeGreaterThan(0);
+  });
+});
+
+describe("a pruning run that fine-tunes after each step", () => {
+  it("checkpoints the network after every step and resumes from it to the uninterrupted result", async () => {
+    let api = await startTestServer();
+    const dataDir = api.dataDir;
+    try {
+      const { models } = await api.query<{ models: { nodes: Array<{ id: string; name: string }> } }>(
+        "{ models { nodes { id name } } }",
+      );
+      const input = {
+        ...SMALL_RUN,
+        modelId: models.nodes.find((m) => m.name === "mnist")!.id,
+        target: { keep: 14 },
+        // A sample of the training split keeps each fine-tuning to a second or two.
+        fineTune: { schedule: "EACH_STEP", epochs: 1, learningRate: 0.0005, maxTrainImages: 500 },
+        seed: 2,
+      };
+      const { startPruningRun: run } = await api.query<{ startPruningRun: RunView }>(START, { input });
+      let stopping: Promise<void> | undefined;
+      await api.subscribe<{ pruningProgress: EventView }>(PROGRESS, { id: run.id }, (r) => {
+        const event = r.data?.pruningProgress;
+        if (event?.kind === "STEP" && event.step!.step === 1) stopping ??= api.server.stop();
+      });
+      await stopping;
+      const checkpoint = path.join(dataDir, "runs", run.id, "checkpoints", "step-1", "model.json");
+      expect(existsSync(checkpoint)).toBe(true);
+
+      api = await startTestServer({ dataDir });
+      await api.query("mutation R($id: ID!) { resumeRun(id: $id) { id } }", { id: run.id });
+      await api.subscribe(PROGRESS, { id: run.id });
+      const resumed = (await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: run.id }))
+        .pruningRun;
+      expect(resumed).toMatchObject({ status: "SUCCEEDED", resumes: 1 });
+      // Checkpoints are only kept while a run may still be resumed.
+      expect(existsSync(path.join(dataDir, "runs", run.id))).toBe(false);
+
+      const { startPruningRun: whole } = await api.query<{ startPruningRun: RunView }>(START, { input });
+      await api.subscribe(PROGRESS, { id: whole.id });
+      const uninterrupted = (
+        await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: whole.id })
+      ).pruningRun;
+      expect(choices(resumed.steps)).toEqual(choices(uninterrupted.steps));
+      expect(resumed.steps.map((s) => s.test!.accuracy)).toEqual(
+        uninterrupted.steps.map((s) => s.test!.accuracy),
+      );
+      expect(resumed.finalAccuracy).toBe(uninterrupted.finalAccuracy);
+    } finally {
+      await api.stop({ removeData: true });
+    }
   });
 });
 

@@ -147,6 +147,12 @@ export class FineTuneSettings {
 
   @Field(() => Float, { nullable: true, description: "Learning rate (null: core's default)." })
   learningRate!: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "Training images per fine-tuning: a seeded class-stratified sample (null: the whole split).",
+  })
+  maxTrainImages!: number | null;
 }
 
 @ObjectType({ description: "Class-targeted pruning: classes whose accuracy must stay within a bound." })
