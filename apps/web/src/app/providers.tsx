@@ -32,7 +32,11 @@ export function Providers({ wsUrl, children }: { wsUrl: string; children: ReactN
             const input = { ...request, query: request.query ?? "" };
             return {
               subscribe(sink) {
-                const unsubscribe = ws.subscribe(input, sink);
+                const unsubscribe = ws.subscribe(input, {
+                  next: (value) => sink.next(value as Parameters<typeof sink.next>[0]),
+                  complete: () => sink.complete(),
+                  error: (error) => sink.error(subscriptionError(error, wsUrl)),
+                });
                 return { unsubscribe };
               },
             };
@@ -54,4 +58,22 @@ export function Providers({ wsUrl, children }: { wsUrl: string; children: ReactN
       {children}
     </UrqlProvider>
   );
+}
+
+/**
+ * graphql-ws reports a failed connection as a CloseEvent or an Event, which carry no message; this names what
+ * happened and where, so the page can say it.
+ */
+export function subscriptionError(error: unknown, wsUrl: string): Error {
+  if (error instanceof Error) return error;
+  if (Array.isArray(error)) {
+    const first = (error as Array<{ message?: string }>)[0];
+    return new Error(first?.message ?? "the subscription failed");
+  }
+  const close = error as { code?: number; reason?: string; type?: string } | null;
+  if (close && typeof close.code === "number")
+    return new Error(
+      `the WebSocket to ${wsUrl} closed (${close.code}${close.reason ? `: ${close.reason}` : ""})`,
+    );
+  return new Error(`could not open a WebSocket to ${wsUrl}`);
 }

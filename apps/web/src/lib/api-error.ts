@@ -12,7 +12,7 @@ export interface ApiFailure {
 /** Classifies an urql error: network failures, NOT_FOUND, and other GraphQL errors with their codes. */
 export function describeApiError(error: CombinedError): ApiFailure {
   if (error.networkError && error.graphQLErrors.length === 0)
-    return { kind: "unreachable", message: error.networkError.message };
+    return { kind: "unreachable", message: error.networkError.message || "no answer" };
   const first = error.graphQLErrors[0];
   const code = typeof first?.extensions?.code === "string" ? first.extensions.code : undefined;
   const message = first?.message ?? error.message;
