@@ -2,16 +2,23 @@
 import { type Loaders, createLoaders } from "./loaders.js";
 import type { AnalysisRepository } from "./modules/analysis/analysis.repository.js";
 import type { AnalysisService } from "./modules/analysis/analysis.service.js";
+import type { DatasetRepository } from "./modules/dataset/dataset.repository.js";
+import type { DatasetService } from "./modules/dataset/dataset.service.js";
 import type { FilterService } from "./modules/filter/filter.service.js";
+import type { TopPatchesService } from "./modules/filter/top-patches.service.js";
 import type { ModelRepository } from "./modules/model/model.repository.js";
 import type { ModelService } from "./modules/model/model.service.js";
 import type { PruningRunService } from "./modules/pruning/run.service.js";
+import type { WhatIfService } from "./modules/whatif/whatif.service.js";
 
 export interface Services {
   models: ModelService;
   analyses: AnalysisService;
   filters: FilterService;
   runs: PruningRunService;
+  datasets: DatasetService;
+  whatIf: WhatIfService;
+  topPatches: TopPatchesService;
 }
 
 export interface Context {
@@ -22,7 +29,7 @@ export interface Context {
 
 export function createContext(app: {
   services: Services;
-  repositories: { models: ModelRepository; analyses: AnalysisRepository };
+  repositories: { models: ModelRepository; analyses: AnalysisRepository; datasets: DatasetRepository };
 }): Context {
-  return { services: app.services, loaders: createLoaders(app.repositories) };
+  return { services: app.services, loaders: createLoaders(app.repositories, app.services) };
 }

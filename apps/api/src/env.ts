@@ -47,6 +47,26 @@ const EnvSchema = z.object({
   /** TF.js backend for the workers, as in the CLI: auto, node-gpu, node, wasm, cpu. */
   CARVE_BACKEND: z.enum(["auto", "node-gpu", "node", "wasm", "cpu"]).default("auto"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /**
+   * Folders registerModel/registerDataset may read from (separated by ":" or ","); default: the data
+   * directory and the shipped demo models. Anything else is FORBIDDEN_PATH.
+   */
+  CARVE_ALLOWED_PATHS: z.string().min(1).optional(),
+  /** Largest upload POST /uploads accepts, in MB (all files together). */
+  CARVE_MAX_UPLOAD_MB: integerText(1, 100_000).default(200),
+  /** Browser origins allowed by CORS, separated by ","; "*" allows any. */
+  CARVE_CORS_ORIGINS: z.string().min(1).default("http://localhost:3000"),
+  /** Deepest field nesting a query may have. */
+  CARVE_MAX_QUERY_DEPTH: integerText(2, 1000).default(12),
+  /** Highest complexity a query may have (1 per field, times `first` for each paged list it is in). */
+  CARVE_MAX_QUERY_COMPLEXITY: integerText(10, 100_000_000).default(100_000),
+  /**
+   * Evaluate every compatible model–dataset pair (test split) in a worker when either is registered.
+   * Default: true, except under NODE_ENV=test (tests turn it on where they need it).
+   */
+  CARVE_AUTO_EVALUATE: booleanText.optional(),
+  /** What-if answers and filters' top patches kept in memory (each an LRU cache of this many entries). */
+  CARVE_CACHE_ENTRIES: integerText(1, 1_000_000).default(1000),
 });
 
 function isPostgresUrl(text: string): boolean {

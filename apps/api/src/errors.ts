@@ -8,7 +8,8 @@ import type { CarveErrorCode } from "@carve/core";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import type { Logger } from "pino";
 
-export type ApiErrorCode = CarveErrorCode | "CONFLICT" | "INTERNAL";
+/** FORBIDDEN_PATH: a server path outside CARVE_ALLOWED_PATHS. */
+export type ApiErrorCode = CarveErrorCode | "CONFLICT" | "FORBIDDEN_PATH" | "INTERNAL";
 
 /** Codes a client may see; "INTERNAL" is never shown (it becomes INTERNAL_SERVER_ERROR). */
 const CARVE_CODES: ReadonlySet<string> = new Set<CarveErrorCode>([

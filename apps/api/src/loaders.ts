@@ -5,6 +5,13 @@
 import DataLoader from "dataloader";
 
 import type { AnalysisRepository } from "./modules/analysis/analysis.repository.js";
+import type { DatasetRepository, DatasetRow, EvaluationRow } from "./modules/dataset/dataset.repository.js";
+import {
+  type TopPatchesKey,
+  type TopPatchesService,
+  topPatchesCacheKey,
+} from "./modules/filter/top-patches.service.js";
+import type { TopPatch } from "./modules/filter/top-patches.type.js";
 import type { LayerRow, ModelRepository, ModelRow } from "./modules/model/model.repository.js";
 
 export interface GroupKey {
@@ -25,9 +32,19 @@ export interface Loaders {
   latestAnalysis: DataLoader<GroupKey, string | null, string>;
   /** PNG bytes of a filter's kernel, or null (not a Conv2D). */
   weightImage: DataLoader<FilterKey, Buffer | null, string>;
+  dataset: DataLoader<string, DatasetRow | undefined>;
+  /** The registered dataset of a location (a built-in name or a folder), for Model.defaultDataset. */
+  datasetByLocation: DataLoader<string, DatasetRow | undefined>;
+  /** A model's evaluations, oldest first. */
+  evaluations: DataLoader<string, EvaluationRow[]>;
+  /** A filter's top-activating patches: a page of a layer's filters becomes one worker task. */
+  topPatches: DataLoader<TopPatchesKey, TopPatch[], string>;
 }
 
-export function createLoaders(repos: { models: ModelRepository; analyses: AnalysisRepository }): Loaders {
+export function createLoaders(
+  repos: { models: ModelRepository; analyses: AnalysisRepository; datasets: DatasetRepository },
+  services: { topPatches: TopPatchesService },
+): Loaders {
   const groupKey = (k: GroupKey) => `${k.modelId}\u0000${k.groupId}`;
   const filterKey = (k: { modelId: string; layerName: string; index: number }) =>
     `${k.modelId}\u0000${k.layerName}\u0000${k.index}`;
@@ -59,5 +76,18 @@ export function createLoaders(repos: { models: ModelRepository; analyses: Analys
       },
       { cacheKeyFn: filterKey },
     ),
+    dataset: new DataLoader(async (ids) => {
+      const byId = new Map((await repos.datasets.findByIds(ids)).map((d) => [d.id, d]));
+      return ids.map((id) => byId.get(id));
+    }),
+    datasetByLocation: new DataLoader(async (locations) => {
+      const found = await repos.datasets.findByLocations(locations);
+      return locations.map((l) => found.get(l));
+    }),
+    evaluations: new DataLoader(async (modelIds) => {
+      const rows = await repos.datasets.evaluationsOf(modelIds);
+      return modelIds.map((id) => rows.filter((r) => r.modelId === id));
+    }),
+    topPatches: new DataLoader(services.topPatches.load, { cacheKeyFn: topPatchesCacheKey }),
   };
 }

@@ -5,7 +5,14 @@ import { buildSchema } from "type-graphql";
 
 import { type EventBus, InProcessEventBus, typeGraphqlPubSub } from "./events/event-bus.js";
 import { AnalysisResolver } from "./modules/analysis/analysis.resolver.js";
+import {
+  AnalysisDatasetResolver,
+  DatasetResolver,
+  ModelDatasetResolver,
+  ModelEvaluationResolver,
+} from "./modules/dataset/dataset.resolver.js";
 import { FilterResolver } from "./modules/filter/filter.resolver.js";
+import { FilterPatchesResolver } from "./modules/filter/top-patches.resolver.js";
 import { LayerResolver } from "./modules/layer/layer.resolver.js";
 import { ModelResolver } from "./modules/model/model.resolver.js";
 import {
@@ -13,12 +20,19 @@ import {
   ModelPruningResolver,
   PruningRunResolver,
 } from "./modules/pruning/run.resolver.js";
+import { WhatIfResolver } from "./modules/whatif/whatif.resolver.js";
 
 export const RESOLVERS = [
   ModelResolver,
   LayerResolver,
   FilterResolver,
   AnalysisResolver,
+  DatasetResolver,
+  ModelEvaluationResolver,
+  ModelDatasetResolver,
+  AnalysisDatasetResolver,
+  WhatIfResolver,
+  FilterPatchesResolver,
   PruningRunResolver,
   ModelPruningResolver,
   ModelArtifactResolver,

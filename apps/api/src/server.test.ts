@@ -4,7 +4,6 @@
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
 
 import Database from "better-sqlite3";
@@ -391,11 +390,15 @@ describe("the API over HTTP and WebSocket", () => {
     const before = await count();
     const REGISTER = `mutation ($input: RegisterModelInput!) { registerModel(input: $input) { id } }`;
 
-    const missing = errorOf(await api.request(REGISTER, { input: { path: "/no/such/model" } }));
+    // Server paths are read only under CARVE_ALLOWED_PATHS (by default the data directory and the demos).
+    const forbidden = errorOf(await api.request(REGISTER, { input: { path: "/no/such/model" } }));
+    expect(forbidden.extensions!.code).toBe("FORBIDDEN_PATH");
+    const absent = path.join(api.dataDir, "no", "such", "model");
+    const missing = errorOf(await api.request(REGISTER, { input: { path: absent } }));
     expect(missing.extensions!.code).toBe("NOT_FOUND");
-    expect(missing.message).toMatch(/nothing at \/no\/such\/model/);
+    expect(missing.message).toContain(`nothing at ${absent}`);
 
-    const junk = mkdtempSync(path.join(tmpdir(), "carve-junk-"));
+    const junk = mkdtempSync(path.join(api.dataDir, "carve-junk-"));
     writeFileSync(path.join(junk, "model.json"), JSON.stringify({ hello: "world" }));
     const invalid = errorOf(await api.request(REGISTER, { input: { path: junk } }));
     expect(invalid.extensions!.code).toBe("INVALID_MODEL");

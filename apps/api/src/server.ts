@@ -13,8 +13,9 @@ import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
+import cors from "cors";
 import express from "express";
-import type { GraphQLFormattedError } from "graphql";
+import { type GraphQLFormattedError, parse, specifiedRules, validate } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
@@ -27,15 +28,24 @@ import { formatError } from "./errors.js";
 import { type EventBus, InProcessEventBus } from "./events/event-bus.js";
 import { InProcessJobQueue, type JobQueue } from "./jobs/job-queue.js";
 import { type WorkerRunner, threadWorkerRunner } from "./jobs/worker-runner.js";
+import { complexityError, depthLimitRule, limitsPlugin, queryComplexity } from "./limits.js";
 import { createLogger } from "./logger.js";
 import { AnalysisRepository } from "./modules/analysis/analysis.repository.js";
 import { AnalysisService } from "./modules/analysis/analysis.service.js";
+import { DatasetRepository } from "./modules/dataset/dataset.repository.js";
+import { DatasetService } from "./modules/dataset/dataset.service.js";
+import { modelFactsReader } from "./modules/dataset/model-facts.js";
 import { FilterService } from "./modules/filter/filter.service.js";
+import { TopPatchesService } from "./modules/filter/top-patches.service.js";
 import { ModelRepository } from "./modules/model/model.repository.js";
 import { ModelService } from "./modules/model/model.service.js";
 import { artifactRouter } from "./modules/pruning/artifact.routes.js";
 import { PruningRunRepository } from "./modules/pruning/run.repository.js";
 import { ARTIFACTS_PATH, PruningRunService } from "./modules/pruning/run.service.js";
+import { AllowedPaths, parseAllowedPaths } from "./modules/upload/allowed-paths.js";
+import { uploadRouter } from "./modules/upload/upload.routes.js";
+import { UploadStore } from "./modules/upload/upload.store.js";
+import { WhatIfService } from "./modules/whatif/whatif.service.js";
 import { buildApiSchema } from "./schema.js";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -74,7 +84,11 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
   });
   logger.info({ database: store.describe, dialect: store.dialect }, "database ready");
 
-  const repositories = { models: new ModelRepository(store.db), analyses: new AnalysisRepository(store.db) };
+  const repositories = {
+    models: new ModelRepository(store.db),
+    analyses: new AnalysisRepository(store.db),
+    datasets: new DatasetRepository(store.db),
+  };
   const bus = deps.bus ?? new InProcessEventBus();
   const queue =
     deps.queue ??
@@ -82,8 +96,24 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
       logger.error({ err: error, job }, "a job handler threw"),
     );
   const worker = deps.worker ?? threadWorkerRunner;
+  const uploads = new UploadStore(env.CARVE_DATA_DIR);
+  const allowedPaths = new AllowedPaths(parseAllowedPaths(env.CARVE_ALLOWED_PATHS, env.CARVE_DATA_DIR));
+  const modelFacts = modelFactsReader(repositories.models);
+  const settings = new SettingsRepository(store.db);
+  const datasets = new DatasetService({
+    datasets: repositories.datasets,
+    models: modelFacts,
+    settings,
+    uploads,
+    paths: allowedPaths,
+    worker,
+    backend: env.CARVE_BACKEND,
+    logger,
+    autoEvaluate: env.CARVE_AUTO_EVALUATE ?? env.NODE_ENV !== "test",
+  });
   const analyses = new AnalysisService({
     ...repositories,
+    datasets: () => datasets,
     bus,
     queue,
     worker,
@@ -93,8 +123,11 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
   const services: Context["services"] = {
     analyses,
     models: new ModelService({
+      uploads,
+      paths: allowedPaths,
+      datasets: () => datasets,
       models: repositories.models,
-      settings: new SettingsRepository(store.db),
+      settings,
       analyses: () => analyses,
       worker,
       backend: env.CARVE_BACKEND,
@@ -113,6 +146,22 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
       // A compressed model deleted with its run goes the way deleteModel takes it (files and runs included).
       deleteModel: (id) => services.runs.deleteModel(id, () => services.models.delete(id)),
     }),
+    datasets,
+    whatIf: new WhatIfService({
+      models: modelFacts,
+      datasets,
+      worker,
+      backend: env.CARVE_BACKEND,
+      cacheSize: env.CARVE_CACHE_ENTRIES,
+      concurrency: 2,
+    }),
+    topPatches: new TopPatchesService({
+      models: modelFacts,
+      datasets,
+      worker,
+      backend: env.CARVE_BACKEND,
+      cacheSize: env.CARVE_CACHE_ENTRIES,
+    }),
   };
   const app = { services, repositories };
 
@@ -124,6 +173,11 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
     throw error;
   }
   if (env.CARVE_SEED_DEMOS) await services.models.seedDemos();
+  // Built-in datasets are read in the background (several seconds of work): the API answers meanwhile.
+  if (env.CARVE_SEED_DEMOS) void datasets.seedBuiltins();
+  await datasets.recover();
+  const swept = await uploads.sweep();
+  if (swept > 0) logger.info({ uploads: swept }, "stale uploads deleted");
 
   const schema = await buildApiSchema(bus);
   const expressApp = express();
@@ -134,6 +188,26 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
     {
       schema,
       context: () => createContext(app),
+      // The same limits as over HTTP: depth as a validation rule, complexity once the variables are known.
+      validate: (wsSchema, document) =>
+        validate(wsSchema, document, [...specifiedRules, depthLimitRule(env.CARVE_MAX_QUERY_DEPTH)]),
+      onSubscribe: (_ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch {
+          return undefined; // graphql-ws reports the syntax error itself
+        }
+        const complexity = queryComplexity(
+          schema,
+          document,
+          payload.variables ?? {},
+          payload.operationName ?? undefined,
+        );
+        return complexity > env.CARVE_MAX_QUERY_COMPLEXITY
+          ? [complexityError(complexity, env.CARVE_MAX_QUERY_COMPLEXITY)]
+          : undefined;
+      },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => format(e.toJSON(), e)) } : undefined,
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.toJSON(), e)),
@@ -148,6 +222,10 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
     // Apollo alone had stopped, killing the process before the jobs and the database are closed.
     stopOnTerminationSignals: false,
     plugins: [
+      limitsPlugin(schema, {
+        maxDepth: env.CARVE_MAX_QUERY_DEPTH,
+        maxComplexity: env.CARVE_MAX_QUERY_COMPLEXITY,
+      }),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
         async serverWillStart() {
@@ -162,6 +240,9 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
   });
   await apollo.start();
 
+  const origins = env.CARVE_CORS_ORIGINS.split(",").map((o) => o.trim());
+  expressApp.use(cors({ origin: origins.includes("*") ? true : origins }));
+  expressApp.use(uploadRouter({ store: uploads, maxBytes: env.CARVE_MAX_UPLOAD_MB * 1024 * 1024, logger }));
   expressApp.get("/healthz", (_req, res) => {
     res.json({ status: "ok", jobs: queue.stats() });
   });
@@ -198,6 +279,7 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
     stop() {
       stopped ??= (async () => {
         await queue.close();
+        await datasets.close();
         // Running analyses were just marked INTERRUPTED and published; a moment lets open subscriptions send
         // that final state before their sockets close.
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -7,6 +7,14 @@ export class StartAnalysisInput {
   @Field(() => ID)
   modelId!: string;
 
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "A registered dataset to score on (default: the model's own); its images must fit the model's input " +
+      "and classes (SHAPE_MISMATCH otherwise).",
+  })
+  datasetId?: string | null;
+
   @Field(() => [String], {
     nullable: true,
     description: "Prunable layers to score (default: every prunable layer of the model).",

@@ -37,7 +37,9 @@ export interface CarScoreRow extends Omit<Selectable<CarScoresTable>, "dropValue
 export type NewAnalysis = Pick<
   AnalysisRow,
   "id" | "modelId" | "layers" | "groups" | "split" | "classwise" | "maxImages" | "seed" | "createdAt"
->;
+> &
+  /** The dataset when it is not the model's own (see migration 0003). */
+  Partial<Pick<AnalysisRow, "datasetId" | "dataset">>;
 
 /** What a state change may set; the revision is bumped by the repository. */
 export type AnalysisChanges = Omit<

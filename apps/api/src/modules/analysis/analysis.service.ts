@@ -13,6 +13,8 @@ import { ProgressWriter } from "../../jobs/progress-writer.js";
 import type { WorkerRunner } from "../../jobs/worker-runner.js";
 import type { ModelSource, WorkerProgress } from "../../jobs/worker-protocol.js";
 import { type ConnectionValue, type PageArgs, connection, pageWindow } from "../common/connection.js";
+import type { DatasetService } from "../dataset/dataset.service.js";
+import { toModelFacts } from "../dataset/model-facts.js";
 import type { ModelRepository } from "../model/model.repository.js";
 import type { StartAnalysisInput } from "./analysis.input.js";
 import { FINAL_STATUSES, type AnalysisRepository, type AnalysisRow } from "./analysis.repository.js";
@@ -27,6 +29,8 @@ export function toAnalysis(row: AnalysisRow): Analysis {
   return {
     id: row.id,
     modelId: row.modelId,
+    datasetId: row.datasetId,
+    datasetLocation: row.dataset,
     status: row.status as AnalysisStatus,
     progress: {
       done: row.progressDone,
@@ -51,6 +55,8 @@ export function toAnalysis(row: AnalysisRow): Analysis {
 
 export interface AnalysisServiceDeps {
   analyses: AnalysisRepository;
+  /** Resolves startAnalysis's datasetId (and checks that it fits the model). */
+  datasets: () => DatasetService;
   models: ModelRepository;
   bus: EventBus;
   queue: JobQueue;
@@ -87,13 +93,10 @@ export class AnalysisService {
         },
       );
     }
-    if (!model.dataset) {
-      throw new ApiError(
-        "INVALID_ARGUMENT",
-        `model "${model.name}" has no dataset to score on; register it again with input.dataset`,
-        { argument: "input.modelId" },
-      );
-    }
+    // The model's own dataset, or input.datasetId (SHAPE_MISMATCH if its images do not fit the model).
+    const dataset = await this.deps
+      .datasets()
+      .forModel(toModelFacts(model), input.datasetId, input.datasetId ? "input.datasetId" : "input.modelId");
     const layers = await this.deps.models.layersOf([model.id]);
     const prunable = layers.filter((l) => l.groupId !== null);
     const prunableNames = prunable.map((l) => l.name).join(", ") || "none";
@@ -145,6 +148,7 @@ export class AnalysisService {
       maxImages: input.maxImages ?? null,
       seed: input.seed,
       createdAt: now(),
+      ...(input.datasetId ? { datasetId: dataset.row?.id ?? null, dataset: dataset.spec } : {}),
     });
     this.publish(row);
     this.deps.queue.enqueue({ kind: "analysis", id: row.id });
@@ -218,14 +222,15 @@ export class AnalysisService {
       if (row) this.publish(row);
     }, log);
     try {
-      if (!model.dataset) {
+      const dataset = started.dataset ?? model.dataset;
+      if (!dataset) {
         throw new ApiError("INVALID_ARGUMENT", `model "${model.name}" has no dataset to score on`);
       }
       const result = await this.deps.worker.analyse(
         {
           kind: "analysis",
           source,
-          dataset: model.dataset,
+          dataset,
           groups: started.groups,
           split: started.split.toLowerCase(),
           classwise: started.classwise,

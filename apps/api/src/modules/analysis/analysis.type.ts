@@ -79,6 +79,10 @@ export class AnalysisError {
 export class Analysis {
   /** Not a field: resolved by `model`. */
   modelId!: string;
+  /** Not a field: the dataset it reads when not the model's own, resolved by `dataset`. */
+  datasetId!: string | null;
+  /** Not a field: that dataset's location (a built-in name or a folder), null for the model's own. */
+  datasetLocation!: string | null;
 
   @Field(() => ID)
   id!: string;

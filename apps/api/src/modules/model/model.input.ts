@@ -1,9 +1,28 @@
-import { Field, InputType } from "type-graphql";
+import { Field, ID, InputType } from "type-graphql";
 
-@InputType({ description: "A TF.js layers model on the server's disk." })
+@InputType({
+  description:
+    "A TF.js layers model: exactly one of path (on the server's disk, under CARVE_ALLOWED_PATHS) or uploadId " +
+    "(model.json and weight files sent to POST /uploads).",
+})
 export class RegisterModelInput {
-  @Field(() => String, { description: "A model.json path, or the folder holding it." })
-  path!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: "A model.json path, or the folder holding it, under CARVE_ALLOWED_PATHS.",
+  })
+  path?: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: "The id POST /uploads returned for model.json and its weight files; the upload is used up.",
+  })
+  uploadId?: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: "A registered dataset the model reads (instead of dataset).",
+  })
+  datasetId?: string | null;
 
   @Field(() => String, { nullable: true, description: "Display name (default: the folder's name)." })
   name?: string | null;

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import path from "node:path";
 
 import type { Logger } from "pino";
 
@@ -13,8 +12,11 @@ import { ApiError, isApiError } from "../../errors.js";
 import type { WorkerRunner } from "../../jobs/worker-runner.js";
 import type { InspectResult, ModelSource as ModelSourceValue } from "../../jobs/worker-protocol.js";
 import type { AnalysisService } from "../analysis/analysis.service.js";
+import { BUILTIN_DATASETS, type DatasetService } from "../dataset/dataset.service.js";
 import { type ConnectionValue, type PageArgs, connection, pageWindow } from "../common/connection.js";
 import type { Layer } from "../layer/layer.type.js";
+import type { AllowedPaths } from "../upload/allowed-paths.js";
+import { type UploadStore, findModelJson } from "../upload/upload.store.js";
 import type { RegisterModelInput } from "./model.input.js";
 import type { DeletedModel, LayerRow, ModelRepository, ModelRow } from "./model.repository.js";
 import { type Model, ModelSource } from "./model.type.js";
@@ -72,6 +74,11 @@ function checkName(name: string): string {
 }
 
 export interface ModelServiceDeps {
+  /** Where uploaded files wait, and where an uploaded model's files are kept. */
+  uploads: UploadStore;
+  /** The folders models and datasets may be registered from (CARVE_ALLOWED_PATHS). */
+  paths: AllowedPaths;
+  datasets: () => DatasetService;
   models: ModelRepository;
   settings: SettingsRepository;
   analyses: () => AnalysisService;
@@ -139,38 +146,81 @@ export class ModelService {
     }
   }
 
-  /** Registers a model.json (or its folder) on the server's disk; nothing is stored unless it loads. */
+  /**
+   * Registers a model.json (or its folder) on the server's disk under CARVE_ALLOWED_PATHS, or an upload's
+   * files (moved into the data directory). Nothing is stored unless it loads: a failed upload's files are
+   * deleted too. Compatible datasets then evaluate it in the background.
+   */
   async register(input: RegisterModelInput): Promise<Model> {
-    const location = path.resolve(input.path);
-    if (!existsSync(location)) {
-      throw new ApiError(
-        "NOT_FOUND",
-        `model not found: nothing at ${location} on the server; give the path of a model.json or its folder`,
-        { argument: "input.path" },
-      );
+    const given = [input.path, input.uploadId].filter((v) => v != null).length;
+    if (given !== 1) {
+      throw new ApiError("INVALID_ARGUMENT", `give exactly one of path and uploadId (got ${given})`, {
+        argument: "input",
+      });
+    }
+    if (input.dataset != null && input.datasetId != null) {
+      throw new ApiError("INVALID_ARGUMENT", "give dataset or datasetId, not both", { argument: "input" });
     }
     const name = input.name == null ? undefined : checkName(input.name);
-    const source: ModelSourceValue = { kind: "path", path: location };
-    let inspected: InspectResult;
-    try {
-      inspected = await this.deps.worker.inspect(
-        { kind: "inspect", source, ...(input.dataset ? { dataset: input.dataset } : {}) },
-        this.workerOptions(),
-      );
-    } catch (error) {
-      if (isApiError(error) && error.code !== "INTERNAL") {
-        throw new ApiError(error.code, `could not register ${location}: ${error.message}`, {
-          argument: "input",
-        });
+    let dataset: string | undefined;
+    if (input.datasetId != null) {
+      dataset = (await this.deps.datasets().row(input.datasetId, "input.datasetId")).location;
+    } else if (input.dataset != null) {
+      dataset = (BUILTIN_DATASETS as readonly string[]).includes(input.dataset)
+        ? input.dataset
+        : this.deps.paths.check(input.dataset, "input.dataset");
+    }
+    const id = randomUUID();
+    let location: string;
+    let owned: string | undefined;
+    if (input.path != null) {
+      location = this.deps.paths.check(input.path, "input.path");
+      if (!existsSync(location)) {
+        throw new ApiError(
+          "NOT_FOUND",
+          `model not found: nothing at ${location} on the server; give the path of a model.json or its folder`,
+          { argument: "input.path" },
+        );
       }
+    } else {
+      owned = await this.deps.uploads.claim(input.uploadId!, "models", id, "input.uploadId");
+      try {
+        location = await findModelJson(owned);
+      } catch (error) {
+        await this.deps.uploads.removeOwned(owned);
+        throw error;
+      }
+    }
+    const source: ModelSourceValue = { kind: "path", path: location };
+    let row: ModelRow;
+    try {
+      let inspected: InspectResult;
+      try {
+        inspected = await this.deps.worker.inspect(
+          { kind: "inspect", source, ...(dataset ? { dataset } : {}) },
+          this.workerOptions(),
+        );
+      } catch (error) {
+        if (isApiError(error) && error.code !== "INTERNAL") {
+          const what = owned ? `the uploaded model ${input.uploadId}` : location;
+          throw new ApiError(error.code, `could not register ${what}: ${error.message}`, {
+            argument: "input",
+          });
+        }
+        throw error;
+      }
+      if (owned && name === undefined) inspected = { ...inspected, name: `upload ${id.slice(0, 8)}` };
+      row = await this.deps.models.insert(id, source, { ...inspected, name: name ?? inspected.name }, now());
+    } catch (error) {
+      if (owned) await this.deps.uploads.removeOwned(owned);
       throw error;
     }
-    const row = await this.deps.models.insert(
-      randomUUID(),
-      source,
-      { ...inspected, name: name ?? inspected.name },
-      now(),
-    );
+    this.deps
+      .datasets()
+      .modelRegistered(row.id)
+      .catch((error: unknown) =>
+        this.deps.logger.error({ err: error, modelId: row.id }, "queueing the model's evaluations failed"),
+      );
     return toModel(row);
   }
 
@@ -188,6 +238,8 @@ export class ModelService {
     await this.deps.analyses().cancelAllOfModel(id);
     const deleted = await this.deps.models.delete(id);
     if (!deleted) throw new ApiError("NOT_FOUND", `no model with id "${id}"`, { argument: "id" });
+    // An uploaded model's files belong to the server.
+    await this.deps.uploads.removeOwned(this.deps.uploads.ownedDir("models", id));
     this.deps.logger.info({ modelId: id, deleted }, "model deleted");
     return deleted;
   }
