@@ -386,7 +386,10 @@ export class PruningRunService {
     if (keep != null) {
       const smallest = input.scope === PruningScope.GLOBAL ? groups.length : 1;
       const largest =
-        input.scope === PruningScope.GLOBAL ? groupSizes.reduce((a, b) => a + b, 0) : Math.min(...groupSizes);
+        input.scope === PruningScope.GLOBAL
+          ? groupSizes.reduce((a, b) => a + b, 0)
+          : // A layer of a SEQUENTIAL run that is already as small as `keep` is left as it is.
+            Math.max(...groupSizes);
       if (!Number.isInteger(keep) || keep < smallest || keep >= largest) {
         fail(
           "input.target.keep",
@@ -672,6 +675,10 @@ export class PruningRunService {
       await chain;
       await rm(outputDir, { recursive: true, force: true });
       await this.fail(job.id, error, signal, log);
+      // Deleted while it ran: a checkpoint its worker wrote after deleteRun cleaned up must not stay behind.
+      if (!(await this.deps.runs.findById(job.id))) {
+        await rm(this.runDir(job.id), { recursive: true, force: true });
+      }
     }
   }
 

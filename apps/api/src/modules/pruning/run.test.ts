@@ -253,8 +253,8 @@ describe("pruning runs", () => {
       kind: "SNAPSHOT",
       run: { status: "SUCCEEDED", steps: [{ step: 1 }, { step: 2 }, { step: 3 }, { step: 4 }] },
     });
-    const unknown = await api.request(PROGRESS, { id: "nope" });
-    expect(unknown.errors?.[0]?.extensions?.code).toBeDefined();
+    const [unknown] = await api.subscribe(PROGRESS, { id: "nope" });
+    expect(unknown!.errors?.[0]).toMatchObject({ extensions: { code: "NOT_FOUND", argument: "id" } });
   });
 
   it("cancels a run keeping its steps, and resumes it to the choices of an uninterrupted run", async () => {
