@@ -97,6 +97,10 @@ export interface AnalysesTable {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The registered dataset it reads when not the model's own (migration 0003); NULL once deleted. */
+  datasetId: string | null;
+  /** That dataset's location when the analysis was asked for (a built-in name or a folder). */
+  dataset: string | null;
 }
 
 export interface CarScoresTable {
@@ -117,6 +121,41 @@ export interface CarScoresTable {
 export interface SettingsTable {
   key: string;
   value: string;
+}
+
+/** Registered datasets (migration 0003). */
+export interface DatasetsTable {
+  id: string;
+  name: string;
+  description: string;
+  sourceKind: "builtin" | "path" | "upload";
+  format: "builtin" | "idx" | "cifar10" | "image-folder";
+  location: string;
+  classNames: JsonColumn;
+  imageShape: JsonColumn;
+  trainSize: number;
+  validationSize: number | null;
+  testSize: number;
+  createdAt: string;
+}
+
+/** A model's accuracy on a split (or a sample of it) of a dataset (migration 0003). */
+export interface ModelEvaluationsTable {
+  id: string;
+  modelId: string;
+  datasetId: string;
+  split: string;
+  /** 0 = the whole split. */
+  maxImages: number;
+  seed: number;
+  status: "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
+  images: number | null;
+  accuracy: number | null;
+  loss: number | null;
+  perClass: JsonColumn | null;
+  errorMessage: string | null;
+  createdAt: string;
+  finishedAt: string | null;
 }
 
 export const PRUNING_RUN_STATUSES = ANALYSIS_STATUSES;
@@ -322,6 +361,8 @@ export interface DB {
   invites: InvitesTable;
   shareLinks: ShareLinksTable;
   annotations: AnnotationsTable;
+  datasets: DatasetsTable;
+  modelEvaluations: ModelEvaluationsTable;
 }
 
 /** Reads a JSON column: text from SQLite, an already parsed value from Postgres's jsonb. */
