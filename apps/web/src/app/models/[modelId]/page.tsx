@@ -5,6 +5,7 @@ import { ApiFailureState } from "@/components/api-failure";
 import { Breadcrumbs } from "@/components/breadcrumbs";
 import { EmptyState } from "@/components/empty-state";
 import { LayerTable } from "@/components/layer-table";
+import { RunTable } from "@/components/run-table";
 import { StatList } from "@/components/stat-list";
 import { StatusBadge } from "@/components/status-badge";
 import { graphql } from "@/gql";
@@ -28,6 +29,59 @@ const ModelPageQuery = graphql(`
       inputShape
       classes
       createdAt
+      derivedFrom {
+        id
+        name
+      }
+      derivedFromRun {
+        id
+        criterion
+      }
+      evaluations {
+        dataset {
+          id
+          name
+        }
+        split
+        images
+        accuracy
+        status
+        error
+      }
+      runs(first: 100) {
+        totalCount
+        nodes {
+          id
+          status
+          criterion
+          scope
+          layers
+          createdAt
+          baseAccuracy
+          finalAccuracy
+          fineTune {
+            schedule
+          }
+          target {
+            keep
+            removeFraction
+            minAccuracy
+          }
+          progress {
+            stepsDone
+            plannedSteps
+            fraction
+          }
+          resultModel {
+            id
+            name
+            accuracy
+            params
+            flops
+            sizeBytes
+          }
+        }
+      }
       layers {
         index
         name
@@ -82,11 +136,37 @@ export default async function ModelPage({ params }: Props) {
         <div>
           <h1>{model.name}</h1>
           <p className="lead">{model.description}</p>
+          {model.derivedFrom && (
+            <p>
+              Compressed from{" "}
+              <Link href={`/models/${encodeURIComponent(model.derivedFrom.id)}`}>
+                {model.derivedFrom.name}
+              </Link>
+              {model.derivedFromRun && (
+                <>
+                  {" "}
+                  by{" "}
+                  <Link href={`/runs/${encodeURIComponent(model.derivedFromRun.id)}`}>
+                    {model.derivedFromRun.criterion} run #{shortId(model.derivedFromRun.id)}
+                  </Link>
+                </>
+              )}
+              .
+            </p>
+          )}
         </div>
         <div className="actions">
           <Link className="button" href={`${base}/analyses/new`}>
             New CAR analysis
           </Link>
+          <Link className="button" href={`${base}/runs/new`}>
+            New pruning run
+          </Link>
+          {model.runs.totalCount > 1 && (
+            <Link className="button secondary" href={`${base}/compare`}>
+              Compare runs
+            </Link>
+          )}
         </div>
       </div>
       <StatList
@@ -108,26 +188,46 @@ export default async function ModelPage({ params }: Props) {
 
       <section aria-labelledby="accuracy-title">
         <h2 id="accuracy-title">Accuracy per dataset</h2>
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Dataset</th>
-                <th scope="col">Split</th>
-                <th scope="col" className="num">
-                  Accuracy
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              <tr>
-                <td>{model.dataset ?? "—"}</td>
-                <td>test</td>
-                <td className="num">{percent(model.accuracy)}</td>
-              </tr>
-            </tbody>
-          </table>
-        </div>
+        {model.evaluations.length === 0 ? (
+          <EmptyState title="Not evaluated yet">
+            <p>Test accuracy from the model card: {percent(model.accuracy)}.</p>
+          </EmptyState>
+        ) : (
+          <div className="table-wrap">
+            <table aria-label="Accuracy per dataset">
+              <thead>
+                <tr>
+                  <th scope="col">Dataset</th>
+                  <th scope="col">Split</th>
+                  <th scope="col" className="num">
+                    Images
+                  </th>
+                  <th scope="col" className="num">
+                    Accuracy
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {model.evaluations.map((e) => (
+                  <tr key={`${e.dataset.id}-${e.split}-${e.images ?? "all"}`}>
+                    <td>{e.dataset.name}</td>
+                    <td>{e.split.toLowerCase()}</td>
+                    <td className="num">{e.images ?? "—"}</td>
+                    <td className="num">
+                      {e.status === "SUCCEEDED" ? (
+                        percent(e.accuracy)
+                      ) : e.status === "FAILED" ? (
+                        <span title={e.error ?? undefined}>failed</span>
+                      ) : (
+                        <span className="muted">{e.status.toLowerCase()}…</span>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
       </section>
 
       <section aria-labelledby="layers-title">
@@ -141,6 +241,25 @@ export default async function ModelPage({ params }: Props) {
           totalFlops={model.flops}
           totalParams={model.params}
         />
+      </section>
+
+      <section aria-labelledby="runs-title">
+        <h2 id="runs-title">Pruning runs and compressed models</h2>
+        {model.runs.nodes.length === 0 ? (
+          <EmptyState title="No pruning run yet">
+            <p>
+              A pruning run removes the least important filters one by one and measures the network after each
+              step. <Link href={`${base}/runs/new`}>Start one</Link>.
+            </p>
+          </EmptyState>
+        ) : (
+          <RunTable
+            modelId={model.id}
+            runs={model.runs.nodes}
+            baseAccuracy={model.accuracy ?? null}
+            baseSize={model.sizeBytes}
+          />
+        )}
       </section>
 
       <section aria-labelledby="analyses-title">
