@@ -114,11 +114,17 @@ export class AnalysisRepository {
   }
 
   /** A model's analyses, newest first. */
-  async listByModel(modelId: string, limit: number, offset: number): Promise<AnalysisRow[]> {
-    const rows = await this.db
-      .selectFrom("analyses")
-      .selectAll()
-      .where("modelId", "=", modelId)
+  /** A model's analyses newest first, only those with one of `statuses` when given. */
+  async listByModel(
+    modelId: string,
+    limit: number,
+    offset: number,
+    statuses?: readonly AnalysisStatusValue[],
+  ): Promise<AnalysisRow[]> {
+    if (statuses?.length === 0) return [];
+    let query = this.db.selectFrom("analyses").selectAll().where("modelId", "=", modelId);
+    if (statuses) query = query.where("status", "in", [...statuses]);
+    const rows = await query
       .orderBy("createdAt", "desc")
       .orderBy("id", "desc")
       .limit(limit)
@@ -127,12 +133,14 @@ export class AnalysisRepository {
     return rows.map(toAnalysisRow);
   }
 
-  async countByModel(modelId: string): Promise<number> {
-    const row = await this.db
+  async countByModel(modelId: string, statuses?: readonly AnalysisStatusValue[]): Promise<number> {
+    if (statuses?.length === 0) return 0;
+    let query = this.db
       .selectFrom("analyses")
       .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("modelId", "=", modelId)
-      .executeTakeFirstOrThrow();
+      .where("modelId", "=", modelId);
+    if (statuses) query = query.where("status", "in", [...statuses]);
+    const row = await query.executeTakeFirstOrThrow();
     return Number(row.n);
   }
 

@@ -72,11 +72,17 @@ export class AnalysisService {
     return toAnalysis(await this.row(id));
   }
 
-  async listByModel(modelId: string, page: PageArgs): Promise<ConnectionValue<Analysis>> {
+  /** A model's analyses, newest first; only those with one of `statuses` when given. */
+  async listByModel(
+    modelId: string,
+    page: PageArgs,
+    statuses?: readonly AnalysisStatus[] | null,
+  ): Promise<ConnectionValue<Analysis>> {
     const { limit, offset } = pageWindow(page);
+    const only = statuses ?? undefined;
     const [rows, total] = await Promise.all([
-      this.deps.analyses.listByModel(modelId, limit, offset),
-      this.deps.analyses.countByModel(modelId),
+      this.deps.analyses.listByModel(modelId, limit, offset, only),
+      this.deps.analyses.countByModel(modelId, only),
     ]);
     return connection(rows.map(toAnalysis), offset, total);
   }

@@ -2,10 +2,16 @@
 import { ApiError } from "../../errors.js";
 import type { Loaders } from "../../loaders.js";
 import type { AnalysisRepository, CarScoreRow } from "../analysis/analysis.repository.js";
-import { type ConnectionValue, type PageArgs, connection, pageWindow } from "../common/connection.js";
+import {
+  type ConnectionValue,
+  type PageArgs,
+  connection,
+  decodeCursor,
+  pageWindow,
+} from "../common/connection.js";
 import type { Layer } from "../layer/layer.type.js";
 import type { ModelRepository } from "../model/model.repository.js";
-import type { FilterOrder } from "./filter.input.js";
+import type { FilterOrder, FilterWhere } from "./filter.input.js";
 import {
   type CarScore,
   type ClassImportance,
@@ -59,33 +65,104 @@ export function rankClassImportances(
   return first === null ? scored : scored.slice(0, first);
 }
 
+/** A filter cursor: its position in the filtered, ordered list and the analysis the list was read with. */
+function encodeFilterCursor(offset: number, analysisId: string | null): string {
+  return Buffer.from(JSON.stringify(["filters", offset, analysisId]), "utf8").toString("base64url");
+}
+
+/** INVALID_ARGUMENT for anything but a cursor of a layer's filters (or an older plain offset cursor). */
+export function decodeFilterCursor(cursor: string): { offset: number; analysisId: string | null } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (
+      Array.isArray(value) &&
+      value[0] === "filters" &&
+      Number.isInteger(value[1]) &&
+      (value[1] as number) >= 0 &&
+      (value[2] === null || typeof value[2] === "string")
+    ) {
+      return { offset: value[1] as number, analysisId: value[2] as string | null };
+    }
+  } catch {
+    // not JSON: maybe a plain offset cursor
+  }
+  return { offset: decodeCursor(cursor), analysisId: null };
+}
+
+function withFilterCursors(
+  page: ConnectionValue<Filter>,
+  offset: number,
+  analysisId: string | null,
+): ConnectionValue<Filter> {
+  const edges = page.edges.map((e, i) => ({ ...e, cursor: encodeFilterCursor(offset + i, analysisId) }));
+  return {
+    ...page,
+    edges,
+    pageInfo: {
+      ...page.pageInfo,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+function checkWhere(where: FilterWhere | null | undefined): void {
+  if (where?.maxRank != null && (!Number.isInteger(where.maxRank) || where.maxRank < 1)) {
+    throw new ApiError(
+      "INVALID_ARGUMENT",
+      `where.maxRank must be a positive whole number, got ${where.maxRank}`,
+      {
+        argument: "where.maxRank",
+      },
+    );
+  }
+  for (const key of ["carDropBelow", "carDropAbove"] as const) {
+    const value = where?.[key];
+    if (value != null && !Number.isFinite(value)) {
+      throw new ApiError("INVALID_ARGUMENT", `where.${key} must be a finite number, got ${value}`, {
+        argument: `where.${key}`,
+      });
+    }
+  }
+}
+
 export class FilterService {
   constructor(private readonly repos: { models: ModelRepository; analyses: AnalysisRepository }) {}
 
   /**
    * A page of a layer's filters. Scores come from `analysisId` if given (it must be a SUCCEEDED analysis of
-   * this model), else from the newest SUCCEEDED analysis that scored the layer's group.
+   * this model), else from the analysis the `after` cursor was read from, else from the newest SUCCEEDED
+   * analysis that scored the layer's group. Cursors carry their analysis, so paging on while a new analysis
+   * finishes neither skips nor repeats a filter.
    */
   async page(
     layer: Layer,
-    args: PageArgs & { orderBy?: FilterOrder | null; analysisId?: string | null },
+    args: PageArgs & { orderBy?: FilterOrder | null; analysisId?: string | null; where?: FilterWhere | null },
     loaders: Loaders,
   ): Promise<ConnectionValue<Filter>> {
-    const { limit, offset } = pageWindow(args);
+    const cursor = args.after ? decodeFilterCursor(args.after) : undefined;
+    const { limit } = pageWindow({ first: args.first ?? null });
+    const offset = cursor ? cursor.offset + 1 : 0;
     if (layer.filterGroupId === null) return connection([], offset, 0);
+    checkWhere(args.where);
     let analysisId: string | null;
-    if (args.analysisId) {
-      const analysis = await this.repos.analyses.findById(args.analysisId);
+    const chosen = args.analysisId ?? cursor?.analysisId ?? null;
+    if (chosen) {
+      const analysis = await this.repos.analyses.findById(chosen);
+      const argument = args.analysisId ? "analysisId" : "after";
       if (!analysis || analysis.modelId !== layer.modelId) {
-        throw new ApiError("NOT_FOUND", `no analysis "${args.analysisId}" of this model`, {
-          argument: "analysisId",
-        });
+        throw new ApiError(
+          "NOT_FOUND",
+          `no analysis "${chosen}" of this model` +
+            (args.analysisId ? "" : " (the cursor's analysis was deleted; start again without after)"),
+          { argument },
+        );
       }
       if (analysis.status !== "SUCCEEDED") {
         throw new ApiError(
           "INVALID_ARGUMENT",
-          `analysis "${args.analysisId}" is ${analysis.status}; only a SUCCEEDED analysis has scores`,
-          { argument: "analysisId" },
+          `analysis "${chosen}" is ${analysis.status}; only a SUCCEEDED analysis has scores`,
+          { argument },
         );
       }
       analysisId = analysis.id;
@@ -103,6 +180,7 @@ export class FilterService {
       direction: args.orderBy?.direction ?? OrderDirection.ASC,
       limit,
       offset,
+      ...(args.where ? { where: args.where } : {}),
     });
     const nodes: Filter[] = rows.map(({ filter, score }) => ({
       modelId: filter.modelId,
@@ -112,7 +190,7 @@ export class FilterService {
       l1Norm: filter.l1Norm,
       score,
     }));
-    return connection(nodes, offset, total);
+    return withFilterCursors(connection(nodes, offset, total), offset, analysisId);
   }
 
   async classImportances(

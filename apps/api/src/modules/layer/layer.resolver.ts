@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Resolver, Root } from "type-graphql"
 
 import type { Context } from "../../context.js";
 import { PageArgs } from "../common/connection.js";
-import { FilterOrder } from "../filter/filter.input.js";
+import { FilterOrder, FilterWhere } from "../filter/filter.input.js";
 import { FilterConnection } from "../filter/filter.type.js";
 import { Layer } from "./layer.type.js";
 
@@ -22,8 +22,13 @@ export class LayerResolver {
       description: "Read the scores of this SUCCEEDED analysis of the model instead of the newest one.",
     })
     analysisId: string | null,
+    @Arg("where", () => FilterWhere, {
+      nullable: true,
+      description: "Only the filters whose CAR score passes these conditions.",
+    })
+    where: FilterWhere | null,
     @Ctx() ctx: Context,
   ): Promise<FilterConnection> {
-    return ctx.services.filters.page(layer, { ...page, orderBy, analysisId }, ctx.loaders);
+    return ctx.services.filters.page(layer, { ...page, orderBy, analysisId, where }, ctx.loaders);
   }
 }

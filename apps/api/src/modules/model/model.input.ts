@@ -1,4 +1,6 @@
-import { Field, ID, InputType } from "type-graphql";
+import { Field, ID, InputType, registerEnumType } from "type-graphql";
+
+import { OrderDirection } from "../filter/filter.type.js";
 
 @InputType({
   description:
@@ -34,4 +36,39 @@ export class RegisterModelInput {
       "shapes-isoluminant) or a folder (IDX files, CIFAR-10 batches, or one sub-folder of images per class).",
   })
   dataset?: string | null;
+}
+
+export enum ModelOrderField {
+  CREATED_AT = "CREATED_AT",
+  NAME = "NAME",
+}
+
+registerEnumType(ModelOrderField, {
+  name: "ModelOrderField",
+  description: "What to order models by.",
+  valuesConfig: {
+    CREATED_AT: { description: "When it was registered (ties by id)." },
+    NAME: { description: "Its name, ignoring case (ties by id)." },
+  },
+});
+
+@InputType({ description: "How to order models." })
+export class ModelOrder {
+  @Field(() => ModelOrderField, { defaultValue: ModelOrderField.CREATED_AT, description: "The key." })
+  field!: ModelOrderField;
+
+  @Field(() => OrderDirection, { defaultValue: OrderDirection.ASC, description: "ASC or DESC." })
+  direction!: OrderDirection;
+}
+
+@InputType({ description: "Which models to list; conditions combine with AND." })
+export class ModelWhere {
+  @Field(() => String, { nullable: true, description: "Its name contains this text (any case)." })
+  nameContains?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "true: only models a pruning run produced (derived); false: only the others.",
+  })
+  derived?: boolean | null;
 }

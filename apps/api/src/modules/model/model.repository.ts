@@ -1,5 +1,5 @@
 /** SQL for models, their layers and their filters (the static facts read once at registration). */
-import type { Kysely, Selectable } from "kysely";
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from "kysely";
 
 import {
   type DB,
@@ -142,25 +142,45 @@ export class ModelRepository {
     return row && toModelRow(row);
   }
 
-  /** Models oldest first. */
-  async list(limit: number, offset: number): Promise<ModelRow[]> {
-    const rows = await this.db
-      .selectFrom("models")
-      .selectAll()
-      .orderBy("createdAt", "asc")
-      .orderBy("id", "asc")
-      .limit(limit)
-      .offset(offset)
-      .execute();
+  /** Models oldest first, or as `options` order and narrow them. */
+  async list(limit: number, offset: number, options: ModelListOptions = {}): Promise<ModelRow[]> {
+    const direction = options.direction === "DESC" ? "desc" : "asc";
+    let query = this.listed(options).selectAll();
+    query =
+      options.orderBy === "NAME"
+        ? query.orderBy((eb) => eb.fn("lower", ["name"]), direction).orderBy("name", direction)
+        : query.orderBy("createdAt", direction);
+    const rows = await query.orderBy("id", direction).limit(limit).offset(offset).execute();
     return rows.map(toModelRow);
   }
 
-  async count(): Promise<number> {
-    const row = await this.db
-      .selectFrom("models")
+  async count(options: ModelListOptions = {}): Promise<number> {
+    const row = await this.listed(options)
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /** The models `options` keep: a case-insensitive name substring, derived (a pruning run's result) or not. */
+  private listed(options: ModelListOptions) {
+    let query = this.db.selectFrom("models");
+    if (options.nameContains) {
+      // LIKE with the pattern's own % and _ escaped, lower-cased on both sides (Postgres's LIKE is
+      // case-sensitive, SQLite's only for non-ASCII).
+      const pattern = `%${options.nameContains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where(sql<boolean>`lower(name) LIKE ${pattern} ESCAPE '\\'`);
+    }
+    if (options.derived != null) {
+      const derived = (eb: ExpressionBuilder<DB, "models">) =>
+        eb.exists(
+          eb
+            .selectFrom("pruningRuns")
+            .select("pruningRuns.id")
+            .whereRef("pruningRuns.resultModelId", "=", "models.id"),
+        );
+      query = query.where((eb) => (options.derived ? derived(eb) : eb.not(derived(eb))));
+    }
+    return query;
   }
 
   async rename(id: string, name: string, now: string): Promise<ModelRow | undefined> {
@@ -232,14 +252,28 @@ export class ModelRepository {
    */
   async filterPage(query: FilterPageQuery): Promise<{ rows: FilterWithScore[]; total: number }> {
     const direction = query.direction === "DESC" ? "desc" : "asc";
-    let select = this.db
-      .selectFrom("filters")
-      .leftJoin("carScores", (join) =>
-        join
-          .on("carScores.analysisId", "=", query.analysisId ?? "")
-          .onRef("carScores.groupId", "=", "filters.groupId")
-          .onRef("carScores.filterIndex", "=", "filters.filterIndex"),
-      )
+    const where = query.where ?? {};
+    // The layer's filters joined with their scores in the analysis, narrowed by `where`; the page and the
+    // total count read the same rows.
+    const scored = () => {
+      let from = this.db
+        .selectFrom("filters")
+        .leftJoin("carScores", (join) =>
+          join
+            .on("carScores.analysisId", "=", query.analysisId ?? "")
+            .onRef("carScores.groupId", "=", "filters.groupId")
+            .onRef("carScores.filterIndex", "=", "filters.filterIndex"),
+        )
+        .where("filters.modelId", "=", query.modelId)
+        .where("filters.layerName", "=", query.layerName);
+      if (where.carDropBelow != null) from = from.where("carScores.dropValue", "<", where.carDropBelow);
+      if (where.carDropAbove != null) from = from.where("carScores.dropValue", ">", where.carDropAbove);
+      if (where.maxRank != null) from = from.where("carScores.rank", "<=", where.maxRank);
+      if (where.hasCarScore === true) from = from.where("carScores.dropValue", "is not", null);
+      if (where.hasCarScore === false) from = from.where("carScores.dropValue", "is", null);
+      return from;
+    };
+    let select = scored()
       .select(FILTER_COLUMNS.map((c) => `filters.${c}` as const))
       .select([
         "carScores.analysisId as scoreAnalysisId",
@@ -254,9 +288,7 @@ export class ModelRepository {
         "carScores.lossIncrease",
         "carScores.accuracyWithout",
         "carScores.classwise",
-      ])
-      .where("filters.modelId", "=", query.modelId)
-      .where("filters.layerName", "=", query.layerName);
+      ]);
     if (query.orderBy === "CAR") {
       // Unscored filters last in either direction: false (0) sorts before true (1) on both dialects.
       select = select
@@ -269,11 +301,8 @@ export class ModelRepository {
       select = select.orderBy("filters.filterIndex", direction);
     }
     const rows = await select.limit(query.limit).offset(query.offset).execute();
-    const total = await this.db
-      .selectFrom("filters")
+    const total = await scored()
       .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("modelId", "=", query.modelId)
-      .where("layerName", "=", query.layerName)
       .executeTakeFirstOrThrow();
     return {
       rows: rows.map((r) => ({
@@ -332,6 +361,15 @@ export class ModelRepository {
 
 export type FilterOrderField = "INDEX" | "CAR" | "L1_NORM";
 
+export interface ModelListOptions {
+  orderBy?: "CREATED_AT" | "NAME";
+  direction?: "ASC" | "DESC";
+  /** Only models whose name contains this (any case). */
+  nameContains?: string | null;
+  /** true: only models a pruning run produced; false: only the others. */
+  derived?: boolean | null;
+}
+
 export interface FilterPageQuery {
   modelId: string;
   layerName: string;
@@ -340,6 +378,14 @@ export interface FilterPageQuery {
   direction: "ASC" | "DESC";
   limit: number;
   offset: number;
+  /** Keep only filters whose score in the analysis passes these (a filter without a score fails each). */
+  where?: {
+    carDropBelow?: number | null;
+    carDropAbove?: number | null;
+    maxRank?: number | null;
+    /** true: only filters with a CAR drop; false: only those without. */
+    hasCarScore?: boolean | null;
+  };
 }
 
 export interface FilterWithScore {

@@ -1,18 +1,33 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 
 import type { Context } from "../../context.js";
-import { AnalysisConnection } from "../analysis/analysis.type.js";
+import { AnalysisConnection, AnalysisStatus } from "../analysis/analysis.type.js";
 import { PageArgs } from "../common/connection.js";
 import { Layer } from "../layer/layer.type.js";
-import { RegisterModelInput } from "./model.input.js";
+import { OrderDirection } from "../filter/filter.type.js";
+import { ModelOrder, ModelOrderField, ModelWhere, RegisterModelInput } from "./model.input.js";
 import { toLayer } from "./model.service.js";
 import { DeleteModelPayload, Model, ModelConnection } from "./model.type.js";
 
 @Resolver(() => Model)
 export class ModelResolver {
-  @Query(() => ModelConnection, { description: "Registered models, oldest first." })
-  models(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context): Promise<ModelConnection> {
-    return ctx.services.models.list(page);
+  @Query(() => ModelConnection, {
+    description: "Registered models, oldest first unless orderBy says otherwise, narrowed by where.",
+  })
+  models(
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg("orderBy", () => ModelOrder, { nullable: true, description: "Default: oldest first." })
+    orderBy: ModelOrder | null,
+    @Arg("where", () => ModelWhere, { nullable: true, description: "Default: every model." })
+    where: ModelWhere | null,
+    @Ctx() ctx: Context,
+  ): Promise<ModelConnection> {
+    return ctx.services.models.list(page, {
+      orderBy: orderBy?.field ?? ModelOrderField.CREATED_AT,
+      direction: orderBy?.direction ?? OrderDirection.ASC,
+      nameContains: where?.nameContains ?? null,
+      derived: where?.derived ?? null,
+    });
   }
 
   @Query(() => Model, { description: "One model; NOT_FOUND for an unknown id." })
@@ -82,8 +97,13 @@ export class ModelResolver {
   analyses(
     @Root() model: Model,
     @Args(() => PageArgs) page: PageArgs,
+    @Arg("status", () => [AnalysisStatus], {
+      nullable: true,
+      description: "Only analyses with one of these statuses (default: all).",
+    })
+    status: AnalysisStatus[] | null,
     @Ctx() ctx: Context,
   ): Promise<AnalysisConnection> {
-    return ctx.services.analyses.listByModel(model.id, page);
+    return ctx.services.analyses.listByModel(model.id, page, status);
   }
 }

@@ -18,7 +18,13 @@ import type { Layer } from "../layer/layer.type.js";
 import type { AllowedPaths } from "../upload/allowed-paths.js";
 import { type UploadStore, findModelJson } from "../upload/upload.store.js";
 import type { RegisterModelInput } from "./model.input.js";
-import type { DeletedModel, LayerRow, ModelRepository, ModelRow } from "./model.repository.js";
+import type {
+  DeletedModel,
+  LayerRow,
+  ModelListOptions,
+  ModelRepository,
+  ModelRow,
+} from "./model.repository.js";
 import { type Model, ModelSource } from "./model.type.js";
 
 const DEMOS_SEEDED = "demos_seeded";
@@ -90,9 +96,12 @@ export interface ModelServiceDeps {
 export class ModelService {
   constructor(private readonly deps: ModelServiceDeps) {}
 
-  async list(page: PageArgs): Promise<ConnectionValue<Model>> {
+  async list(page: PageArgs, options: ModelListOptions = {}): Promise<ConnectionValue<Model>> {
     const { limit, offset } = pageWindow(page);
-    const [rows, total] = await Promise.all([this.deps.models.list(limit, offset), this.deps.models.count()]);
+    const [rows, total] = await Promise.all([
+      this.deps.models.list(limit, offset, options),
+      this.deps.models.count(options),
+    ]);
     return connection(rows.map(toModel), offset, total);
   }
 
