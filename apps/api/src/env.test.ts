@@ -87,6 +87,22 @@ describe("parseEnv", () => {
     expect(problems("carve.db")).toMatch(/expected a PostgreSQL URL/);
   });
 
+  it("refuses a short CARVE_SECRET_KEY without showing any of it", () => {
+    try {
+      parseEnv({ CARVE_SECRET_KEY: "tooshort-s3cr3t" });
+      throw new Error("accepted a short key");
+    } catch (e) {
+      const message = (e as EnvError).problems.join("\n");
+      expect(message).toMatch(/CARVE_SECRET_KEY="\(hidden\)": expected at least 32 characters; generate one/);
+      expect(message).not.toMatch(/s3cr3t/);
+    }
+    const key = "k".repeat(32);
+    expect(parseEnv({ CARVE_SECRET_KEY: key })).toMatchObject({
+      CARVE_SECRET_KEY: key,
+      CARVE_SESSION_DAYS: 30,
+    });
+  });
+
   it("refuses CARVE_DB_FILE and CARVE_DATABASE_URL together, since only one database is used", () => {
     expect(() => parseEnv({ CARVE_DB_FILE: "/x.db", CARVE_DATABASE_URL: "postgres://db/carve" })).toThrow(
       /CARVE_DB_FILE and CARVE_DATABASE_URL are both set.*unset one of them/,

@@ -48,6 +48,19 @@ const EnvSchema = z.object({
   CARVE_BACKEND: z.enum(["auto", "node-gpu", "node", "wasm", "cpu"]).default("auto"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /**
+   * The key that protects sessions, API tokens, invites and share links (their stored HMACs are keyed by a
+   * pepper derived from it). Default: generated once into <CARVE_DATA_DIR>/secrets.json (mode 0600). Set it
+   * when several API servers share one PostgreSQL database. Never shown in an error or a log.
+   */
+  CARVE_SECRET_KEY: z
+    .string()
+    .min(32, { error: "expected at least 32 characters; generate one with `openssl rand -base64 32`" })
+    .optional(),
+  /** How long a dashboard session lasts, in days. */
+  CARVE_SESSION_DAYS: integerText(1, 365).default(30),
+  /** The e-mail of the owner the first start creates (they sign in with the printed one-time link). */
+  CARVE_OWNER_EMAIL: z.string().min(3).default("owner@localhost"),
+  /**
    * Folders registerModel/registerDataset may read from (separated by ":" or ","); default: the data
    * directory and the shipped demo models. Anything else is FORBIDDEN_PATH.
    */
@@ -80,6 +93,9 @@ function isPostgresUrl(text: string): boolean {
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/** Variables whose values an error message must not show. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(["CARVE_SECRET_KEY"]);
+
 export class EnvError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid environment:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -105,7 +121,10 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     result.error.issues.map((issue) => {
       const name = issue.path.join(".");
       // A database URL may hold a password, which has no place in a log line.
-      const value = (present[name] ?? "").replace(/(\/\/[^/@:]*):[^@/]*@/, "$1:***@");
+      // A secret is never echoed, not even in part.
+      const value = SECRET_VARIABLES.has(name)
+        ? "(hidden)"
+        : (present[name] ?? "").replace(/(\/\/[^/@:]*):[^@/]*@/, "$1:***@");
       return `${name}=${JSON.stringify(value)}: ${issue.message}`;
     }),
   );
