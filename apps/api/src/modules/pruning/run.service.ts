@@ -51,6 +51,11 @@ const TOPIC = "PRUNING_RUN_CHANGED";
 /** A bound that keeps one request from queueing hours of work by accident. */
 const MAX_IMAGES_LIMIT = 1_000_000;
 const MAX_EPOCHS = 100;
+/**
+ * Runs that may wait in the queue at once: the queue itself runs CARVE_JOB_CONCURRENCY jobs at a time, and this
+ * keeps a script in a loop from queueing days of work.
+ */
+export const MAX_QUEUED_RUNS = 50;
 /** Progress inside a step is persisted and published at most this often. */
 const PROGRESS_INTERVAL_MS = 1_000;
 /** Where a compressed model's files are served from. */
@@ -465,6 +470,15 @@ export class PruningRunService {
     }
     if (!Number.isInteger(input.seed) || input.seed < 0)
       fail("input.seed", `seed must be ≥ 0, got ${input.seed}`);
+    const waiting = (await this.deps.runs.idsWithStatus("QUEUED")).length;
+    if (waiting >= MAX_QUEUED_RUNS) {
+      throw new ApiError(
+        "CONFLICT",
+        `${waiting} pruning runs are already waiting to start (at most ${MAX_QUEUED_RUNS}); wait for some to ` +
+          `finish or cancel them with cancelRun, then start this one`,
+        { queued: waiting },
+      );
+    }
 
     const row = await this.deps.runs.insert({
       id: randomUUID(),

@@ -286,6 +286,40 @@ describe("pruning runs", () => {
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT" });
   });
 
+  it("keeps protected classes within their bound, reporting the protection and the accuracies it kept", async () => {
+    const run = await start({
+      ...SMALL_RUN,
+      target: { keep: 13 },
+      protectClasses: { classes: ["3", "7"], maxDrop: 0 },
+    });
+    await follow(run.id);
+    const { pruningRun } = await api.query<{
+      pruningRun: {
+        status: string;
+        protection: { classes: number[]; classNames: string[]; maxDrop: number };
+        original: { selection: { perClass: Array<{ accuracy: number | null }> } };
+        steps: Array<{
+          skippedForProtection: number;
+          selection: { perClass: Array<{ accuracy: number | null }> };
+        }>;
+      };
+    }>(
+      `query P($id: ID!) { pruningRun(id: $id) {
+        status protection { classes classNames maxDrop }
+        original { selection { perClass { accuracy } } }
+        steps { skippedForProtection selection { perClass { accuracy } } }
+      } }`,
+      { id: run.id },
+    );
+    expect(pruningRun.status).toBe("SUCCEEDED");
+    expect(pruningRun.protection).toEqual({ classes: [3, 7], classNames: ["3", "7"], maxDrop: 0 });
+    const before = pruningRun.original.selection.perClass;
+    for (const step of pruningRun.steps) {
+      for (const c of [3, 7])
+        expect(step.selection.perClass[c]!.accuracy!).toBeGreaterThanOrEqual(before[c]!.accuracy!);
+    }
+  });
+
   it("deletes a run with its steps and its compressed model, whose files are then gone", async () => {
     const run = await start({ ...SMALL_RUN, criterion: "L1", target: { keep: 14 } });
     await follow(run.id);
