@@ -5,23 +5,15 @@
  */
 import { randomBytes } from "node:crypto";
 
-import { type Store, openStore } from "../../../db/store.js";
+import { type Dialect, type Store, openStore } from "../../../db/store.js";
 import { type TestDatabase, createTestDatabase } from "../../../test-utils/databases.js";
-import { AnnotationService } from "../../annotation/annotation.service.js";
-import { ShareService } from "../../share/share.service.js";
-import { WorkspaceService } from "../../workspace/workspace.service.js";
-import { AuthService } from "../auth.service.js";
 import type { Identity } from "../identity.js";
 import { SignInRateLimiter } from "../rate-limit.js";
 import { ServerSecrets } from "../secrets.js";
-import type { Dialect } from "../../../db/store.js";
+import { type Teams, createTeams } from "../teams.js";
 
-export interface TeamsFixture {
+export interface TeamsFixture extends Teams {
   store: Store;
-  auth: AuthService;
-  workspaces: WorkspaceService;
-  shares: ShareService;
-  annotations: AnnotationService;
   rateLimiter: SignInRateLimiter;
   /** Moves the clock of the services (and of the rate limiter) forward. */
   advance(ms: number): void;
@@ -42,18 +34,16 @@ export async function openTeams(dialect: Dialect, label: string): Promise<TeamsF
   const store = await openStore(database.config);
   let now = START;
   const rateLimiter = new SignInRateLimiter({ now: () => now });
-  const auth = new AuthService({
+  const teams = createTeams({
     db: store.db,
     secrets: new ServerSecrets(randomBytes(32), "environment"),
     rateLimiter,
     now: () => new Date(now),
   });
+  const { auth } = teams;
   const fixture: TeamsFixture = {
     store,
-    auth,
-    workspaces: new WorkspaceService(store.db, auth),
-    shares: new ShareService(store.db, auth),
-    annotations: new AnnotationService(store.db, auth),
+    ...teams,
     rateLimiter,
     advance(ms) {
       now += ms;
