@@ -10,6 +10,8 @@ export default defineConfig({
     environment: "happy-dom",
     include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
     setupFiles: ["src/test-setup.ts"],
+    // @urql/next imports "next/navigation" without an extension, which Node's ESM resolver refuses; Vite resolves it.
+    server: { deps: { inline: ["@urql/next"] } },
     reporters: ["default", ["json", { outputFile: "reports/vitest.json" }]],
   },
 });

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { ApiFailureState } from "@/components/api-failure";
 import { EmptyState } from "@/components/empty-state";
 import { graphql } from "@/gql";
-import { bytes, count, percent } from "@/lib/format";
+import { bytes, count, percent, shape } from "@/lib/format";
 import { load } from "@/lib/server-client";
 
 import { RegisterModel } from "./register-model";
@@ -25,6 +25,19 @@ const ModelsPageQuery = graphql(`
         params
         flops
         sizeBytes
+      }
+    }
+    datasets(first: 500) {
+      nodes {
+        id
+        name
+        format
+        sourceKind
+        classes
+        imageShape
+        trainSize
+        validationSize
+        testSize
       }
     }
   }
@@ -83,7 +96,53 @@ export default async function ModelsPage() {
           </table>
         </div>
       )}
-      <RegisterModel />
+      <section aria-labelledby="datasets-title">
+        <h2 id="datasets-title">Datasets</h2>
+        {result.data.datasets.nodes.length === 0 ? (
+          <EmptyState title="No datasets registered" />
+        ) : (
+          <div className="table-wrap">
+            <table aria-label="Datasets">
+              <thead>
+                <tr>
+                  <th scope="col">Dataset</th>
+                  <th scope="col">Format</th>
+                  <th scope="col">Images</th>
+                  <th scope="col" className="num">
+                    Classes
+                  </th>
+                  <th scope="col" className="num">
+                    Train / validation / test
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.data.datasets.nodes.map((d) => (
+                  <tr key={d.id}>
+                    <td>
+                      {d.name}
+                      {d.sourceKind !== "BUILTIN" && (
+                        <span className="tag">{d.sourceKind.toLowerCase()}</span>
+                      )}
+                    </td>
+                    <td>{d.format.toLowerCase().replace("_", " ")}</td>
+                    <td>{shape(d.imageShape)}</td>
+                    <td className="num">{d.classes.length}</td>
+                    <td className="num">
+                      {count(d.trainSize)} /{" "}
+                      {d.validationSize === null || d.validationSize === undefined
+                        ? "—"
+                        : count(d.validationSize)}{" "}
+                      / {count(d.testSize)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <RegisterModel datasets={result.data.datasets.nodes.map((d) => ({ id: d.id, name: d.name }))} />
     </>
   );
 }

@@ -6,6 +6,7 @@ import { type FormEvent, useState } from "react";
 
 import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
+import { uploadFiles } from "@/lib/upload";
 
 /** The demo models shipped with Carve (packages/core/models), as `registerDemoModel` names them. */
 export const DEMO_MODELS = [
@@ -23,6 +24,15 @@ const RegisterDemoModelMutation = graphql(`
   }
 `);
 
+const RegisterDatasetMutation = graphql(`
+  mutation RegisterDataset($input: RegisterDatasetInput!) {
+    registerDataset(input: $input) {
+      id
+      name
+    }
+  }
+`);
+
 const RegisterModelMutation = graphql(`
   mutation RegisterModel($input: RegisterModelInput!) {
     registerModel(input: $input) {
@@ -31,8 +41,40 @@ const RegisterModelMutation = graphql(`
   }
 `);
 
-/** Registering a model: a built-in demo, or a TF.js model.json on the server's disk. */
-export function RegisterModel() {
+export interface DatasetOption {
+  id: string;
+  name: string;
+}
+
+/** Which dataset a new model reads: a registered one, or (empty) none. */
+function DatasetSelect({
+  id,
+  datasets,
+  value,
+  onChange,
+}: {
+  id: string;
+  datasets: readonly DatasetOption[];
+  value: string;
+  onChange: (v: string) => void;
+}) {
+  return (
+    <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">none</option>
+      {datasets.map((d) => (
+        <option key={d.id} value={d.id}>
+          {d.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/**
+ * Adding a model or a dataset: a built-in demo, a TF.js model uploaded from this computer or on the server's
+ * disk, and datasets the same ways.
+ */
+export function RegisterModel({ datasets }: { datasets: readonly DatasetOption[] }) {
   const router = useRouter();
   const [demo, setDemo] = useState<string>(DEMO_MODELS[0].name);
   const [demoState, registerDemo] = useMutation(RegisterDemoModelMutation);
@@ -40,6 +82,18 @@ export function RegisterModel() {
 
   const [path, setPath] = useState("");
   const [dataset, setDataset] = useState("");
+  const [uploadModelFiles, setUploadModelFiles] = useState<File[]>([]);
+  const [uploadDataset, setUploadDataset] = useState("");
+  const [uploadError, setUploadError] = useState<string>();
+  const [uploading, setUploading] = useState(false);
+  const [datasetSource, setDatasetSource] = useState<"upload" | "path">("upload");
+  const [datasetFiles, setDatasetFiles] = useState<File[]>([]);
+  const [datasetPath, setDatasetPath] = useState("");
+  const [datasetName, setDatasetName] = useState("");
+  const [datasetShape, setDatasetShape] = useState("");
+  const [datasetError, setDatasetError] = useState<string>();
+  const [datasetDone, setDatasetDone] = useState<string>();
+  const [datasetState, registerDataset] = useMutation(RegisterDatasetMutation);
   const [name, setName] = useState("");
   const [pathError, setPathError] = useState<string>();
   const [pathState, registerPath] = useMutation(RegisterModelMutation);
@@ -64,6 +118,81 @@ export function RegisterModel() {
     });
     if (result.error) setPathError(errorText(result.error));
     else if (result.data) router.push(`/models/${result.data.registerModel.id}`);
+  }
+
+  async function onUploadModel(event: FormEvent) {
+    event.preventDefault();
+    setUploadError(undefined);
+    if (!uploadModelFiles.some((f) => f.name.endsWith(".json"))) {
+      setUploadError("Choose model.json together with its weight files (.bin).");
+      return;
+    }
+    setUploading(true);
+    try {
+      const uploadId = await uploadFiles(uploadModelFiles);
+      const result = await registerPath({ input: { uploadId, datasetId: uploadDataset || null } });
+      if (result.error) setUploadError(errorText(result.error));
+      else if (result.data) router.push(`/models/${result.data.registerModel.id}`);
+    } catch (error) {
+      setUploadError(error instanceof Error ? error.message : String(error));
+    } finally {
+      setUploading(false);
+    }
+  }
+
+  async function onDataset(event: FormEvent) {
+    event.preventDefault();
+    setDatasetError(undefined);
+    setDatasetDone(undefined);
+    const shapeText = datasetShape.trim();
+    let imageShape: number[] | null = null;
+    if (shapeText) {
+      const dims = shapeText
+        .split(/[x×,\s]+/)
+        .filter(Boolean)
+        .map(Number);
+      if (
+        dims.length !== 3 ||
+        dims.some((d) => !Number.isInteger(d) || d < 1) ||
+        ![1, 3].includes(dims[2]!)
+      ) {
+        setDatasetError(
+          `Image shape must be height × width × channels (channels 1 or 3), e.g. 32x32x3, not "${shapeText}".`,
+        );
+        return;
+      }
+      imageShape = dims;
+    }
+    let input;
+    if (datasetSource === "path") {
+      if (!datasetPath.trim()) {
+        setDatasetError("Enter the folder on the server that holds the dataset.");
+        return;
+      }
+      input = { path: datasetPath.trim(), name: datasetName.trim() || null, imageShape };
+    } else {
+      if (datasetFiles.length === 0) {
+        setDatasetError("Choose the dataset's files or folder.");
+        return;
+      }
+      try {
+        setUploading(true);
+        input = { uploadId: await uploadFiles(datasetFiles), name: datasetName.trim() || null, imageShape };
+      } catch (error) {
+        setDatasetError(error instanceof Error ? error.message : String(error));
+        return;
+      } finally {
+        setUploading(false);
+      }
+    }
+    const result = await registerDataset({ input });
+    if (result.error) setDatasetError(errorText(result.error));
+    else if (result.data) {
+      setDatasetDone(
+        `Registered ${result.data.registerDataset.name}; compatible models are being evaluated on it.`,
+      );
+      router.refresh();
+    }
   }
 
   return (
@@ -118,7 +247,109 @@ export function RegisterModel() {
             </p>
           )}
         </form>
+        <form onSubmit={onUploadModel} aria-labelledby="upload-title" noValidate>
+          <h3 id="upload-title">Upload a model</h3>
+          <label htmlFor="model-files">model.json and its weight files</label>
+          <input
+            id="model-files"
+            type="file"
+            multiple
+            accept=".json,.bin"
+            onChange={(e) => setUploadModelFiles([...(e.target.files ?? [])])}
+            aria-describedby={uploadError ? "upload-error" : undefined}
+          />
+          <label htmlFor="upload-dataset">Dataset</label>
+          <DatasetSelect
+            id="upload-dataset"
+            datasets={datasets}
+            value={uploadDataset}
+            onChange={setUploadDataset}
+          />
+          <button type="submit" disabled={uploading || pathState.fetching}>
+            {uploading ? "Uploading…" : "Upload and register"}
+          </button>
+          {uploadError && (
+            <p id="upload-error" className="field-error" role="alert">
+              {uploadError}
+            </p>
+          )}
+        </form>
       </div>
+      <form onSubmit={onDataset} aria-labelledby="dataset-title" noValidate className="dataset-form">
+        <h3 id="dataset-title">Add a dataset</h3>
+        <p className="hint">
+          IDX files (MNIST style), CIFAR-10 batches, or one sub-folder of images per class. Models whose input
+          and classes fit it are evaluated on its test split.
+        </p>
+        <div className="columns">
+          <div>
+            <label className="inline">
+              <input
+                type="radio"
+                name="dataset-source"
+                checked={datasetSource === "upload"}
+                onChange={() => setDatasetSource("upload")}
+              />{" "}
+              Upload a folder from this computer
+            </label>
+            <label className="inline">
+              <input
+                type="radio"
+                name="dataset-source"
+                checked={datasetSource === "path"}
+                onChange={() => setDatasetSource("path")}
+              />{" "}
+              A folder on the server
+            </label>
+            {datasetSource === "upload" ? (
+              <>
+                <label htmlFor="dataset-files">Dataset folder</label>
+                <input
+                  id="dataset-files"
+                  type="file"
+                  multiple
+                  // A folder picker keeps the class sub-folders in each file's path.
+                  {...{ webkitdirectory: "" }}
+                  onChange={(e) => setDatasetFiles([...(e.target.files ?? [])])}
+                />
+              </>
+            ) : (
+              <>
+                <label htmlFor="dataset-path">Folder on the server</label>
+                <input
+                  id="dataset-path"
+                  value={datasetPath}
+                  onChange={(e) => setDatasetPath(e.target.value)}
+                  placeholder="/data/my-images"
+                />
+              </>
+            )}
+          </div>
+          <div>
+            <label htmlFor="dataset-name">Name (optional)</label>
+            <input id="dataset-name" value={datasetName} onChange={(e) => setDatasetName(e.target.value)} />
+            <label htmlFor="dataset-shape">Image shape for image folders (e.g. 28x28x1)</label>
+            <input
+              id="dataset-shape"
+              value={datasetShape}
+              onChange={(e) => setDatasetShape(e.target.value)}
+            />
+          </div>
+        </div>
+        <button type="submit" disabled={uploading || datasetState.fetching}>
+          {datasetState.fetching || uploading ? "Registering…" : "Add dataset"}
+        </button>
+        {datasetError && (
+          <p className="field-error" role="alert">
+            {datasetError}
+          </p>
+        )}
+        {datasetDone && (
+          <p className="ok" role="status">
+            {datasetDone}
+          </p>
+        )}
+      </form>
     </section>
   );
 }

@@ -1,4 +1,6 @@
-import { fireEvent, render, screen, within } from "@testing-library/react";
+import { fireEvent, render as renderDom, screen, within } from "@testing-library/react";
+import { Client, fetchExchange, Provider } from "@urql/next";
+import type { ReactElement } from "react";
 import { describe, expect, it } from "vitest";
 
 import type { FilterSummary } from "@/lib/filters";
@@ -25,6 +27,10 @@ const filters: FilterSummary[] = [
     car: { drop: 0.004, ci95Low: 0.0, ci95High: 0.008, rank: 2, accuracyWithout: 0.971 },
   },
 ];
+
+// The what-if panel inside needs a client; these tests never send a request through it.
+const client = new Client({ url: "http://127.0.0.1:9/graphql", exchanges: [fetchExchange] });
+const render = (ui: ReactElement) => renderDom(<Provider value={client}>{ui}</Provider>);
 
 function tileOrder(): string[] {
   const list = screen.getByRole("list", { name: "Filters" });
@@ -66,6 +72,8 @@ describe("FilterExplorer", () => {
     );
     fireEvent.click(screen.getByLabelText("Select filter 2"));
     expect(screen.getByRole("button", { name: "Clear selection (1)" })).toBeInTheDocument();
+    expect(screen.getByText("1 filter selected: #2")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Measure accuracy without them" })).toBeEnabled();
   });
 
   it("offers no CAR sort and says filters are unscored when no analysis has run", () => {

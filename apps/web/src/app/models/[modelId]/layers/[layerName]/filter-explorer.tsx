@@ -7,6 +7,8 @@ import { normalizer, viridis } from "@/lib/color-scale";
 import { type FilterSortKey, type FilterSummary, sortFilters } from "@/lib/filters";
 import { percent, points } from "@/lib/format";
 
+import { WhatIfPanel } from "./what-if-panel";
+
 const SORT_LABELS: Record<FilterSortKey, string> = {
   car: "CAR (least important first)",
   l1: "L1 norm (smallest first)",
@@ -21,12 +23,10 @@ export function FilterExplorer({
   modelId,
   layerName,
   filters,
-  whatIf,
 }: {
   modelId: string;
   layerName: string;
   filters: readonly FilterSummary[];
-  whatIf?: (selected: number[]) => React.ReactNode;
 }) {
   const [sortKey, setSortKey] = useState<FilterSortKey>(filters.some((f) => f.car) ? "car" : "index");
   const [descending, setDescending] = useState(false);
@@ -137,7 +137,11 @@ export function FilterExplorer({
               Hover over or focus a filter to see its details; open it for its class importances.
             </p>
           )}
-          {whatIf?.([...selected].sort((a, b) => a - b))}
+          <WhatIfPanel
+            modelId={modelId}
+            layerName={layerName}
+            selected={[...selected].sort((a, b) => a - b)}
+          />
           {selected.size > 0 && (
             <p>
               <button type="button" className="link" onClick={() => setSelected(new Set())}>

@@ -11,6 +11,8 @@ import { graphql } from "@/gql";
 import { percent, points } from "@/lib/format";
 import { load } from "@/lib/server-client";
 
+import { TopPatches } from "./top-patches";
+
 const FilterPageQuery = graphql(`
   query FilterPage($id: ID!, $layer: String!) {
     model(id: $id) {
@@ -167,6 +169,14 @@ export default async function FilterPage({ params }: Props) {
           }
         />
       </div>
+      <section aria-labelledby="patches-title">
+        <h2 id="patches-title">Top-activating patches</h2>
+        <p className="muted">
+          The parts of images this filter responds to most (one per image, strongest first), from a sample of
+          the model&apos;s dataset.
+        </p>
+        <TopPatches modelId={model.id} layer={layer.name} index={index} />
+      </section>
       <section aria-labelledby="classes-title">
         <h2 id="classes-title">Class importance</h2>
         {classes.length === 0 ? (
