@@ -190,6 +190,25 @@ export class PruningRunRepository {
     return Number(row.n);
   }
 
+  /** All runs (optionally of one status), newest first. */
+  async list(limit: number, offset: number, status?: PruningRunStatusValue): Promise<PruningRunRow[]> {
+    let query = this.db.selectFrom("pruningRuns").selectAll();
+    if (status) query = query.where("status", "=", status);
+    const rows = await query
+      .orderBy("createdAt", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return rows.map(toRunRow);
+  }
+
+  async count(status?: PruningRunStatusValue): Promise<number> {
+    let query = this.db.selectFrom("pruningRuns").select((eb) => eb.fn.countAll<number>().as("n"));
+    if (status) query = query.where("status", "=", status);
+    return Number((await query.executeTakeFirstOrThrow()).n);
+  }
+
   /** The run whose compressed model is `modelId`, for each of some models (a DataLoader batch). */
   async producersOf(modelIds: readonly string[]): Promise<PruningRunRow[]> {
     if (modelIds.length === 0) return [];

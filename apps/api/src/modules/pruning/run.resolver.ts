@@ -24,6 +24,7 @@ import {
   PruningEvent,
   PruningRun,
   PruningRunConnection,
+  PruningRunStatus,
   PruningStep,
 } from "./run.type.js";
 
@@ -32,6 +33,18 @@ export class PruningRunResolver {
   @Query(() => PruningRun, { description: "One pruning run; NOT_FOUND for an unknown id." })
   pruningRun(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<PruningRun> {
     return ctx.services.runs.get(id);
+  }
+
+  @Query(() => PruningRunConnection, {
+    description:
+      "Pruning runs of every model, newest first; `status` keeps those in one status (e.g. RUNNING).",
+  })
+  pruningRuns(
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg("status", () => PruningRunStatus, { nullable: true }) status: PruningRunStatus | null,
+    @Ctx() ctx: Context,
+  ): Promise<PruningRunConnection> {
+    return ctx.services.runs.list(page, status);
   }
 
   @Mutation(() => PruningRun, {

@@ -249,6 +249,16 @@ export class PruningRunService {
     return connection(rows.map(toPruningRun), offset, total);
   }
 
+  /** Every run (optionally of one status), newest first. */
+  async list(page: PageArgs, status: PruningRunStatus | null): Promise<ConnectionValue<PruningRun>> {
+    const { limit, offset } = pageWindow(page);
+    const [rows, total] = await Promise.all([
+      this.deps.runs.list(limit, offset, status ?? undefined),
+      this.deps.runs.count(status ?? undefined),
+    ]);
+    return connection(rows.map(toPruningRun), offset, total);
+  }
+
   /** A run's persisted steps, in order. */
   async steps(run: Pick<PruningRun, "id" | "modelId" | "classNames">): Promise<PruningStep[]> {
     const [rows, layers] = await Promise.all([

@@ -73,6 +73,9 @@ const SMALL_RUN = {
   maxTestImages: 300,
 };
 
+/** Two servers, two runs and a restart: generous on a machine shared with other work. */
+const LONG_TEST_MS = 300_000;
+
 const choices = (steps: StepView[]) =>
   steps.map((s) => s.removed.map((r) => `${r.layer}:${r.index}`).join("+"));
 
@@ -183,6 +186,18 @@ describe("pruning runs", () => {
     }
     expect(finished.steps.at(-1)!.filtersLeft).toEqual([{ groupId: "conv1", count: 12 }]);
     expect(finished.baseAccuracy).toBeGreaterThan(0.9);
+    const { all, succeeded, running } = await api.query<{
+      all: { totalCount: number; nodes: Array<{ id: string }> };
+      succeeded: { totalCount: number };
+      running: { totalCount: number };
+    }>(`{
+      all: pruningRuns(first: 1) { totalCount nodes { id } }
+      succeeded: pruningRuns(status: SUCCEEDED) { totalCount }
+      running: pruningRuns(status: RUNNING) { totalCount }
+    }`);
+    expect(all).toEqual({ totalCount: 1, nodes: [{ id: run.id }] });
+    expect(succeeded.totalCount).toBe(1);
+    expect(running.totalCount).toBe(0);
     expect(finished.finalAccuracy).toBe(finished.steps.at(-1)!.test!.accuracy);
   });
 
@@ -363,102 +378,112 @@ describe("pruning runs", () => {
 });
 
 describe("a pruning run that fine-tunes after each step", () => {
-  it("checkpoints the network after every step and resumes from it to the uninterrupted result", async () => {
-    let api = await startTestServer();
-    const dataDir = api.dataDir;
-    try {
-      const { models } = await api.query<{ models: { nodes: Array<{ id: string; name: string }> } }>(
-        "{ models { nodes { id name } } }",
-      );
-      const input = {
-        ...SMALL_RUN,
-        modelId: models.nodes.find((m) => m.name === "mnist")!.id,
-        target: { keep: 14 },
-        // A sample of the training split keeps each fine-tuning to a second or two.
-        fineTune: { schedule: "EACH_STEP", epochs: 1, learningRate: 0.0005, maxTrainImages: 500 },
-        seed: 2,
-      };
-      const { startPruningRun: run } = await api.query<{ startPruningRun: RunView }>(START, { input });
-      let stopping: Promise<void> | undefined;
-      await api.subscribe<{ pruningProgress: EventView }>(PROGRESS, { id: run.id }, (r) => {
-        const event = r.data?.pruningProgress;
-        if (event?.kind === "STEP" && event.step!.step === 1) stopping ??= api.server.stop();
-      });
-      await stopping;
-      const checkpoint = path.join(dataDir, "runs", run.id, "checkpoints", "step-1", "model.json");
-      expect(existsSync(checkpoint)).toBe(true);
+  it(
+    "checkpoints the network after every step and resumes from it to the uninterrupted result",
+    async () => {
+      let api = await startTestServer();
+      const dataDir = api.dataDir;
+      try {
+        const { models } = await api.query<{ models: { nodes: Array<{ id: string; name: string }> } }>(
+          "{ models { nodes { id name } } }",
+        );
+        const input = {
+          ...SMALL_RUN,
+          modelId: models.nodes.find((m) => m.name === "mnist")!.id,
+          target: { keep: 14 },
+          // A sample of the training split keeps each fine-tuning to a second or two.
+          fineTune: { schedule: "EACH_STEP", epochs: 1, learningRate: 0.0005, maxTrainImages: 500 },
+          seed: 2,
+        };
+        const { startPruningRun: run } = await api.query<{ startPruningRun: RunView }>(START, { input });
+        let stopping: Promise<void> | undefined;
+        await api.subscribe<{ pruningProgress: EventView }>(PROGRESS, { id: run.id }, (r) => {
+          const event = r.data?.pruningProgress;
+          if (event?.kind === "STEP" && event.step!.step === 1) stopping ??= api.server.stop();
+        });
+        await stopping;
+        const checkpoint = path.join(dataDir, "runs", run.id, "checkpoints", "step-1", "model.json");
+        expect(existsSync(checkpoint)).toBe(true);
 
-      api = await startTestServer({ dataDir });
-      await api.query("mutation R($id: ID!) { resumeRun(id: $id) { id } }", { id: run.id });
-      await api.subscribe(PROGRESS, { id: run.id });
-      const resumed = (await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: run.id }))
-        .pruningRun;
-      expect(resumed).toMatchObject({ status: "SUCCEEDED", resumes: 1 });
-      // Checkpoints are only kept while a run may still be resumed.
-      expect(existsSync(path.join(dataDir, "runs", run.id))).toBe(false);
+        api = await startTestServer({ dataDir });
+        await api.query("mutation R($id: ID!) { resumeRun(id: $id) { id } }", { id: run.id });
+        await api.subscribe(PROGRESS, { id: run.id });
+        const resumed = (
+          await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: run.id })
+        ).pruningRun;
+        expect(resumed).toMatchObject({ status: "SUCCEEDED", resumes: 1 });
+        // Checkpoints are only kept while a run may still be resumed.
+        expect(existsSync(path.join(dataDir, "runs", run.id))).toBe(false);
 
-      const { startPruningRun: whole } = await api.query<{ startPruningRun: RunView }>(START, { input });
-      await api.subscribe(PROGRESS, { id: whole.id });
-      const uninterrupted = (
-        await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: whole.id })
-      ).pruningRun;
-      expect(choices(resumed.steps)).toEqual(choices(uninterrupted.steps));
-      expect(resumed.steps.map((s) => s.test!.accuracy)).toEqual(
-        uninterrupted.steps.map((s) => s.test!.accuracy),
-      );
-      expect(resumed.finalAccuracy).toBe(uninterrupted.finalAccuracy);
-    } finally {
-      await api.stop({ removeData: true });
-    }
-  });
+        const { startPruningRun: whole } = await api.query<{ startPruningRun: RunView }>(START, { input });
+        await api.subscribe(PROGRESS, { id: whole.id });
+        const uninterrupted = (
+          await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: whole.id })
+        ).pruningRun;
+        expect(choices(resumed.steps)).toEqual(choices(uninterrupted.steps));
+        expect(resumed.steps.map((s) => s.test!.accuracy)).toEqual(
+          uninterrupted.steps.map((s) => s.test!.accuracy),
+        );
+        expect(resumed.finalAccuracy).toBe(uninterrupted.finalAccuracy);
+      } finally {
+        await api.stop({ removeData: true });
+      }
+    },
+    LONG_TEST_MS,
+  );
 });
 
 describe("a pruning run when the server stops", () => {
-  it("is marked INTERRUPTED, and resumeRun on a new server continues from its last persisted step", async () => {
-    let api = await startTestServer();
-    const dataDir = api.dataDir;
-    try {
-      const { models } = await api.query<{ models: { nodes: Array<{ id: string; name: string }> } }>(
-        "{ models { nodes { id name } } }",
-      );
-      const modelId = models.nodes.find((m) => m.name === "mnist")!.id;
-      const input = { ...SMALL_RUN, modelId, scope: "GLOBAL", layers: null, target: { keep: 44 } };
-      const { startPruningRun: run } = await api.query<{ startPruningRun: RunView }>(START, { input });
-      let stopping: Promise<void> | undefined;
-      const seen = await api.subscribe<{ pruningProgress: EventView }>(PROGRESS, { id: run.id }, (r) => {
-        const event = r.data?.pruningProgress;
-        if (event?.kind === "STEP" && event.step!.step === 2) stopping ??= api.server.stop();
-      });
-      await stopping;
-      expect(seen.at(-1)!.data!.pruningProgress.run.status).toBe("INTERRUPTED");
+  it(
+    "is marked INTERRUPTED, and resumeRun on a new server continues from its last persisted step",
+    async () => {
+      let api = await startTestServer();
+      const dataDir = api.dataDir;
+      try {
+        const { models } = await api.query<{ models: { nodes: Array<{ id: string; name: string }> } }>(
+          "{ models { nodes { id name } } }",
+        );
+        const modelId = models.nodes.find((m) => m.name === "mnist")!.id;
+        const input = { ...SMALL_RUN, modelId, scope: "GLOBAL", layers: null, target: { keep: 44 } };
+        const { startPruningRun: run } = await api.query<{ startPruningRun: RunView }>(START, { input });
+        let stopping: Promise<void> | undefined;
+        const seen = await api.subscribe<{ pruningProgress: EventView }>(PROGRESS, { id: run.id }, (r) => {
+          const event = r.data?.pruningProgress;
+          if (event?.kind === "STEP" && event.step!.step === 2) stopping ??= api.server.stop();
+        });
+        await stopping;
+        expect(seen.at(-1)!.data!.pruningProgress.run.status).toBe("INTERRUPTED");
 
-      api = await startTestServer({ dataDir });
-      const interrupted = (
-        await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: run.id })
-      ).pruningRun;
-      expect(interrupted.status).toBe("INTERRUPTED");
-      expect(interrupted.error!.message).toMatch(/resumeRun/);
-      const persisted = interrupted.steps.length;
-      expect(persisted).toBeGreaterThanOrEqual(2);
+        api = await startTestServer({ dataDir });
+        const interrupted = (
+          await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: run.id })
+        ).pruningRun;
+        expect(interrupted.status).toBe("INTERRUPTED");
+        expect(interrupted.error!.message).toMatch(/resumeRun/);
+        const persisted = interrupted.steps.length;
+        expect(persisted).toBeGreaterThanOrEqual(2);
 
-      await api.query("mutation R($id: ID!) { resumeRun(id: $id) { id } }", { id: run.id });
-      await api.subscribe(PROGRESS, { id: run.id });
-      const resumed = (await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: run.id }))
-        .pruningRun;
-      expect(resumed.status).toBe("SUCCEEDED");
-      expect(resumed.steps).toHaveLength(4);
-      // Nothing persisted was lost or recomputed.
-      expect(resumed.steps.slice(0, persisted)).toEqual(interrupted.steps);
+        await api.query("mutation R($id: ID!) { resumeRun(id: $id) { id } }", { id: run.id });
+        await api.subscribe(PROGRESS, { id: run.id });
+        const resumed = (
+          await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: run.id })
+        ).pruningRun;
+        expect(resumed.status).toBe("SUCCEEDED");
+        expect(resumed.steps).toHaveLength(4);
+        // Nothing persisted was lost or recomputed.
+        expect(resumed.steps.slice(0, persisted)).toEqual(interrupted.steps);
 
-      // The same run without interruption makes the same choices.
-      const { startPruningRun: whole } = await api.query<{ startPruningRun: RunView }>(START, { input });
-      await api.subscribe(PROGRESS, { id: whole.id });
-      const uninterrupted = (
-        await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: whole.id })
-      ).pruningRun;
-      expect(choices(resumed.steps)).toEqual(choices(uninterrupted.steps));
-    } finally {
-      await api.stop({ removeData: true });
-    }
-  });
+        // The same run without interruption makes the same choices.
+        const { startPruningRun: whole } = await api.query<{ startPruningRun: RunView }>(START, { input });
+        await api.subscribe(PROGRESS, { id: whole.id });
+        const uninterrupted = (
+          await api.query<{ pruningRun: RunView & { steps: StepView[] } }>(GET, { id: whole.id })
+        ).pruningRun;
+        expect(choices(resumed.steps)).toEqual(choices(uninterrupted.steps));
+      } finally {
+        await api.stop({ removeData: true });
+      }
+    },
+    LONG_TEST_MS,
+  );
 });
