@@ -51,6 +51,21 @@ export function toUser(row: UserRow): User {
   };
 }
 
+export interface AccountInput {
+  email: string;
+  /** Omitted: the account has no password until it sets one (it signs in with a one-time link). */
+  password?: string | undefined;
+  /** Default: the part of the e-mail before the @. */
+  displayName?: string | undefined;
+}
+
+/** An account checked and with its password hashed, ready to insert. */
+export interface PreparedAccount {
+  email: string;
+  displayName: string;
+  passwordHash: string | null;
+}
+
 /** A new session: the token goes into the cookie and is not kept anywhere else. */
 export interface SignedIn {
   user: User;
@@ -134,28 +149,32 @@ export class AuthService {
    * Creates an account. `password` may be omitted for an account that signs in with a one-time link first
    * (the first start's owner). CONFLICT when the e-mail has an account.
    */
-  async createAccount(
-    input: { email: string; password?: string | undefined; displayName?: string | undefined },
-    db: Kysely<DB> = this.db,
-  ): Promise<User> {
+  async createAccount(input: AccountInput, db: Kysely<DB> = this.db): Promise<User> {
+    return this.insertAccount(await this.prepareAccount(input), db);
+  }
+
+  /**
+   * Checks an account's fields and hashes its password, touching no database: the slow hash then stays
+   * outside any transaction the account is inserted in ({@link insertAccount}).
+   */
+  async prepareAccount(input: AccountInput): Promise<PreparedAccount> {
     const email = normalizeEmail(input.email);
     const displayName =
       input.displayName === undefined ? email.split("@")[0]! : checkName(input.displayName, "displayName");
     if (input.password !== undefined) checkPasswordPolicy(input.password);
+    const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
+    return { email, displayName, passwordHash };
+  }
+
+  /** Inserts a prepared account; CONFLICT when the e-mail has one. */
+  async insertAccount(account: PreparedAccount, db: Kysely<DB> = this.db): Promise<User> {
     const now = this.now();
     const row = await this.repository.insertUser(
-      {
-        id: randomUUID(),
-        email,
-        displayName,
-        passwordHash: input.password === undefined ? null : await hashPassword(input.password),
-        createdAt: now,
-        updatedAt: now,
-      },
+      { id: randomUUID(), ...account, createdAt: now, updatedAt: now },
       db,
     );
     if (!row) {
-      throw new ApiError("CONFLICT", `an account with the e-mail ${email} exists; sign in instead`, {
+      throw new ApiError("CONFLICT", `an account with the e-mail ${account.email} exists; sign in instead`, {
         argument: "email",
       });
     }
@@ -215,6 +234,13 @@ export class AuthService {
       db,
     );
     return token;
+  }
+
+  /** A new session for an existing user (after they proved who they are some other way, e.g. signing up). */
+  async startSessionFor(userId: string): Promise<SignedIn> {
+    const user = await this.repository.userById(userId);
+    if (!user) throw new ApiError("NOT_FOUND", `no user with id "${userId}"`, { argument: "userId" });
+    return this.startSession(user);
   }
 
   private async startSession(user: UserRow): Promise<SignedIn> {
@@ -284,7 +310,8 @@ export class AuthService {
     );
   }
 
-  private due(lastUsedAt: string | null, now: Date): boolean {
+  /** Whether a credential last used at `lastUsedAt` is due for its last-used time to be written again. */
+  due(lastUsedAt: string | null, now: Date = this.clock()): boolean {
     return lastUsedAt === null || now.getTime() - Date.parse(lastUsedAt) >= this.touchMs;
   }
 

@@ -165,7 +165,10 @@ export class ShareService {
     return (await this.repository.findById(linkId))!;
   }
 
-  /** What a share token grants; NOT_FOUND when it is unknown, revoked or expired. Records the use. */
+  /**
+   * What a share token grants; NOT_FOUND when it is unknown, revoked or expired. Records when it was last
+   * used (at most once a minute: a shared page makes many requests).
+   */
   async resolve(token: string): Promise<ShareGrant> {
     const now = this.auth.now();
     const link = looksLikeToken("shareLink", token)
@@ -178,7 +181,7 @@ export class ShareService {
         { argument: "shareToken" },
       );
     }
-    await this.repository.touch(link.id, now);
+    if (this.auth.due(link.lastUsedAt)) await this.repository.touch(link.id, now);
     return {
       linkId: link.id,
       workspaceId: link.workspaceId,

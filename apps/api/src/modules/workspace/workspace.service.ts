@@ -223,12 +223,12 @@ export class WorkspaceService {
     input: { email: string; password: string; displayName?: string | undefined },
   ): Promise<{ access: Access; signedIn: SignedIn }> {
     await this.previewInvite(token);
+    const account = await this.auth.prepareAccount(input);
     const access = await this.db.transaction().execute(async (trx) => {
-      const user = await this.auth.createAccount(input, trx);
+      const user = await this.auth.insertAccount(account, trx);
       return this.join(trx, token, user.id);
     });
-    const signedIn = await this.auth.signIn({ email: input.email, password: input.password });
-    return { access, signedIn };
+    return { access, signedIn: await this.auth.startSessionFor(access.userId) };
   }
 
   private async join(trx: Kysely<DB>, token: string, userId: string): Promise<Access> {
