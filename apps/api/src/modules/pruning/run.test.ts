@@ -165,6 +165,9 @@ describe("pruning runs", () => {
     expect(stepEvents.map((e) => e.step!.step)).toEqual([1, 2, 3, 4]);
     // Each STEP event comes after the step was persisted: the run it carries counts it.
     for (const e of stepEvents) expect(e.run.progress.stepsDone).toBe(e.step!.step);
+    // The unpruned network's accuracy is known before the first step.
+    expect(stepEvents[0]!.run.baseAccuracy).toBeGreaterThan(0.9);
+    expect(stepEvents[0]!.run.progress.etaSeconds).toBeGreaterThan(0);
     const last = events.at(-1)!.data!.pruningProgress;
     expect(last.run.status).toBe("SUCCEEDED");
 
