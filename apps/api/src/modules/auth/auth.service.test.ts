@@ -206,6 +206,10 @@ describe.each(DIALECTS)("accounts and credentials on %s", (dialect) => {
     const signedIn = await t.auth.signInWithLink(link);
     expect(signedIn.user.id).toBe(user.id);
     await expect(t.auth.signInWithLink(link)).rejects.toThrow(/unknown, used or expired/);
+    // Two clicks at once: one session.
+    const raced = await t.auth.createSignInLink(user.id);
+    const clicks = await Promise.allSettled([t.auth.signInWithLink(raced), t.auth.signInWithLink(raced)]);
+    expect(clicks.map((c) => c.status).sort()).toEqual(["fulfilled", "rejected"]);
     const expiring = await t.auth.createSignInLink(user.id, 1);
     t.advance(60 * MINUTE);
     expect(await code(t.auth.signInWithLink(expiring))).toBe("UNAUTHENTICATED");

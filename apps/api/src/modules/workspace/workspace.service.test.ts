@@ -185,6 +185,22 @@ describe.each(DIALECTS)("workspaces and members on %s", (dialect) => {
     });
   });
 
+  it("lets only one of two people accepting one invite at the same moment in", async () => {
+    const a = await t.signUp("racer-a@example.org");
+    const b = await t.signUp("racer-b@example.org");
+    const { token } = await t.workspaces.createInvite(owner, workspaceId, { role: "VIEWER" });
+    const results = await Promise.allSettled([
+      t.workspaces.acceptInvite(a, token),
+      t.workspaces.acceptInvite(b, token),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const joined = (await t.workspaces.members(owner, workspaceId)).filter((m) =>
+      [a.userId, b.userId].includes(m.userId),
+    );
+    expect(joined).toHaveLength(1);
+    await t.workspaces.removeMember(owner, workspaceId, joined[0]!.userId);
+  });
+
   it("signs up through an invite: account, membership and session together, or nothing", async () => {
     const { token } = await t.workspaces.createInvite(owner, workspaceId, { role: "VIEWER" });
     const { access, signedIn } = await t.workspaces.signUpWithInvite(token, {
