@@ -201,17 +201,24 @@ describe("uploads and registerModel", () => {
     const mnist = await builtin("mnist");
     const id = await uploadId(mnistModelFiles());
     const data = await api.query<{
-      registerModel: { id: string; name: string; dataset: string; layers: Array<{ name: string }> };
+      registerModel: {
+        id: string;
+        name: string;
+        dataset: string;
+        uploaded: boolean;
+        layers: Array<{ name: string }>;
+      };
     }>(
       `mutation R($id: ID!, $d: ID!) {
         registerModel(input: { uploadId: $id, datasetId: $d, name: "uploaded mnist" }) {
-          id name dataset layers { name }
+          id name dataset uploaded layers { name }
         }
       }`,
       { id, d: mnist.id },
     );
     expect(data.registerModel.name).toBe("uploaded mnist");
     expect(data.registerModel.dataset).toBe("mnist");
+    expect(data.registerModel.uploaded).toBe(true);
     expect(data.registerModel.layers.map((l) => l.name)).toContain("conv1");
     expect(listDir(path.join(api.dataDir, "models"))).toEqual([data.registerModel.id]);
     expect(listDir(path.join(api.dataDir, "uploads"))).toEqual([]);

@@ -77,6 +77,15 @@ export class ModelDatasetResolver {
     return (await ctx.loaders.evaluations.load(model.id)).map(toEvaluation);
   }
 
+  @FieldResolver(() => Boolean, {
+    description:
+      "Whether it was registered from an upload: its files are kept in the server's data folder and " +
+      "deleted with it (location is that folder).",
+  })
+  uploaded(@Root() model: Model, @Ctx() ctx: Context): boolean {
+    return ctx.services.datasets.ownsFiles(model.location);
+  }
+
   @FieldResolver(() => Dataset, {
     nullable: true,
     description: "Its own dataset as a registered Dataset (null when it has none or it is not registered).",

@@ -339,6 +339,11 @@ export class DatasetService {
     return this.seeding;
   }
 
+  /** Whether files at `location` were uploaded and belong to the server (deleted with their owner). */
+  ownsFiles(location: string): boolean {
+    return this.deps.uploads.owns(location);
+  }
+
   /** Evaluations of a model, oldest first (through the request's DataLoader). */
   async evaluationsOf(modelIds: readonly string[]): Promise<EvaluationRow[]> {
     return this.deps.datasets.evaluationsOf(modelIds);
