@@ -23,6 +23,8 @@ describe("the dashboard in a browser", () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  /** The mnist demo's id, read from the model page's URL. */
+  let modelId: string;
   /** Console errors and uncaught page errors since the last check. */
   let problems: string[] = [];
 
@@ -81,6 +83,7 @@ describe("the dashboard in a browser", () => {
   it("opens the demo model and shows its architecture layer by layer", async () => {
     await page.getByRole("link", { name: "mnist", exact: true }).click();
     await page.getByRole("heading", { level: 1, name: "mnist" }).waitFor();
+    modelId = decodeURIComponent(page.url().split("/").pop()!);
     const layers = page.getByRole("table", { name: "Layers of the model" });
     await expect(layers.getByRole("row").count()).resolves.toBe(7); // header + conv1, pool1, conv2, pool2, flatten, logits
     await expect(layers.getByRole("link").allTextContents()).resolves.toEqual(["conv1", "conv2"]);
@@ -162,11 +165,147 @@ describe("the dashboard in a browser", () => {
     expectNoConsoleErrors();
   });
 
+  it("measures what removing selected filters would do, class by class, before any run", async () => {
+    await page.getByRole("link", { name: "conv2", exact: true }).click();
+    await page.getByRole("heading", { name: "Filters (32)" }).waitFor();
+    await page.getByLabel("Select filter 0", { exact: true }).check();
+    await page.getByLabel("Select filter 1", { exact: true }).check();
+    await page.getByText("2 filters selected: #0, #1").waitFor();
+    await page.getByRole("button", { name: "Measure accuracy without them" }).click();
+    const perClass = page.getByRole("table", { name: "Per-class accuracy without the selected filters" });
+    await perClass.waitFor({ timeout: 120_000 });
+    await expect(perClass.getByRole("row").count()).resolves.toBe(11); // header + 10 digits
+    await shot("07-what-if");
+    expectNoConsoleErrors();
+  });
+
+  async function newRun(fill: () => Promise<void>): Promise<string> {
+    await page.goto(`${web.url}/models/${encodeURIComponent(modelId)}/runs/new`);
+    await page.getByRole("heading", { name: "New pruning run of mnist" }).waitFor();
+    await fill();
+    await page.getByRole("button", { name: "Start pruning" }).click();
+    await page.waitForURL(/\/runs\/[0-9a-f-]+$/, { timeout: 30_000 });
+    return page.url().split("/").pop()!;
+  }
+
+  it("says what is wrong with a pruning run before sending it", async () => {
+    await page.goto(`${web.url}/models/${encodeURIComponent(modelId)}`);
+    await page.getByRole("link", { name: "New pruning run" }).click();
+    await page.getByRole("heading", { name: "New pruning run of mnist" }).waitFor();
+    await page.getByLabel("Target (% of the filters)").fill("150");
+    await page.getByLabel("Filters removed per step").fill("0");
+    await page.getByRole("button", { name: "Start pruning" }).click();
+    await page
+      .getByText('The share to remove must be a percentage above 0 and below 100, not "150".')
+      .waitFor();
+    await page.getByText('Filters per step must be a whole number of at least 1, not "0".').waitFor();
+    await page.getByText("Fix the 2 fields marked above to start the run.").waitFor();
+    await shot("08-run-form-errors");
+    expect(page.url()).toMatch(/\/runs\/new$/);
+    expectNoConsoleErrors();
+  });
+
+  it("starts a global CAR pruning run and shows its steps as they arrive", async () => {
+    await newRun(async () => {
+      await page.getByLabel("Global — one ranking across layers").check();
+      await page.getByLabel("Keep this many filters").check();
+      await page.getByLabel("Target (filters)").fill("12");
+      // A sample of the selection and test images keeps the run to about a minute on wasm.
+      await page.getByText("Images and seed").click();
+      await page.getByLabel("Selection images that choose filters (empty: all)").fill("500");
+      await page.getByLabel("Test images accuracy is reported on (empty: all)").fill("500");
+    });
+    await page.getByRole("heading", { name: /^CAR pruning run/ }).waitFor();
+    const rows = page.getByRole("table", { name: "Step log" }).locator("tbody tr td:first-child.num");
+    // Step rows counted while the page shows the run running: growing without a reload is the live part.
+    const seen = new Set<number>();
+    const deadline = Date.now() + 300_000;
+    while (Date.now() < deadline) {
+      const running = await page.getByText("running", { exact: true }).isVisible();
+      const n = await rows.count();
+      if (running && n > 0) seen.add(n);
+      if (seen.size === 2) await shot("09-run-live");
+      if (await page.getByRole("heading", { name: "Compressed model" }).isVisible()) break;
+      await page.waitForTimeout(250);
+    }
+    expect(seen.size, "step rows seen growing while the run was running").toBeGreaterThanOrEqual(2);
+    await expect(rows.count()).resolves.toBe(36); // 16 + 32 filters, 12 kept
+    await expect(page.getByText("stopped: target reached").isVisible()).resolves.toBe(true);
+    await page
+      .getByRole("figure", { name: "Accuracy against filters removed" })
+      .locator(".recharts-line")
+      .first()
+      .waitFor();
+    await shot("10-run-done");
+
+    const download = page.getByRole("link", { name: /^Download model\.json/ });
+    const response = await page.request.get(
+      new URL((await download.getAttribute("href"))!, web.url).toString(),
+    );
+    expect(response.status()).toBe(200);
+    expect(((await response.json()) as { modelTopology?: unknown }).modelTopology).toBeDefined();
+
+    await page.getByRole("link", { name: /^Open .* as a model$/ }).click();
+    // The compressed model's page names the model and the run it came from.
+    await page.getByRole("link", { name: /^CAR run #[0-9a-f]{8}$/ }).waitFor();
+    await expect(page.getByRole("link", { name: "mnist", exact: true }).count()).resolves.toBeGreaterThan(0);
+    await shot("11-compressed-model");
+    expectNoConsoleErrors();
+  }, 420_000);
+
+  it("cancels a run while it runs", async () => {
+    await newRun(async () => {
+      await page.getByLabel("Criterion").selectOption("RANDOM");
+      await page.getByLabel("After every step").check();
+      await page.getByLabel("Epochs per fine-tuning").fill("3");
+    });
+    await page.getByRole("button", { name: "Cancel run" }).click();
+    await page.getByText("cancelled", { exact: true }).waitFor({ timeout: 60_000 });
+    await expect(page.getByRole("button", { name: "Cancel run" }).count()).resolves.toBe(0);
+    await shot("12-run-cancelled");
+    expectNoConsoleErrors();
+  });
+
+  it("compares a CAR run with an L1 run on one chart and at equal compression", async () => {
+    await newRun(async () => {
+      await page.getByLabel("Criterion").selectOption("L1");
+      await page.getByLabel("Global — one ranking across layers").check();
+      await page.getByLabel("Keep this many filters").check();
+      await page.getByLabel("Target (filters)").fill("12");
+      await page.getByText("Images and seed").click();
+      await page.getByLabel("Selection images that choose filters (empty: all)").fill("500");
+      await page.getByLabel("Test images accuracy is reported on (empty: all)").fill("500");
+    });
+    await page.getByRole("heading", { name: "Compressed model" }).waitFor({ timeout: 300_000 });
+    await page.getByRole("link", { name: "Compare with other runs" }).click();
+    await page.getByRole("heading", { name: "Compare pruning runs of mnist" }).waitFor();
+    // Tick every run that made steps, then compare.
+    for (const box of await page
+      .getByRole("group", { name: "Runs to compare" })
+      .getByRole("checkbox")
+      .all()) {
+      const label = (await box.evaluate((el) => el.parentElement?.textContent)) ?? "";
+      if (/^(CAR|L1) /.test(label)) await box.check();
+    }
+    await page.getByRole("button", { name: "Compare" }).click();
+    const table = page.getByRole("table", { name: "Accuracy at equal compression" });
+    await table.waitFor();
+    const names = await table.locator("tbody tr td:first-child").allTextContents();
+    expect(names.some((n) => n.startsWith("CAR "))).toBe(true);
+    expect(names.some((n) => n.startsWith("L1 "))).toBe(true);
+    const chart = page.getByRole("figure", {
+      name: "Test accuracy of the runs against the share of filters removed",
+    });
+    await expect(chart.locator(".recharts-line").count()).resolves.toBe(names.length);
+    await shot("13-compare");
+    expectNoConsoleErrors();
+  }, 420_000);
+
   it("answers an unknown model with a 404 page", async () => {
     const response = await page.goto(`${web.url}/models/no-such-model`);
     expect(response?.status()).toBe(404);
     await page.getByRole("heading", { name: "Not found" }).waitFor();
-    await shot("07-not-found");
+    await shot("14-not-found");
     // The browser reports the 404 document itself as a failed resource; nothing else may fail.
     problems = problems.filter((p) => !p.includes("404"));
     expectNoConsoleErrors();
@@ -178,7 +317,7 @@ describe("the dashboard in a browser", () => {
       await page.goto(`${orphan.url}/models`);
       await page.getByRole("heading", { name: "The Carve API is not reachable" }).waitFor();
       await expect(page.getByText("npm start").first().isVisible()).resolves.toBe(true);
-      await shot("08-api-down");
+      await shot("15-api-down");
     } finally {
       await orphan.stop();
     }

@@ -311,20 +311,21 @@ export function RunLive({
         <h2 id="curve-title">Accuracy as filters are removed</h2>
         {steps.length === 0 ? (
           <p className="muted">{finished ? "No step was made." : "Waiting for the first step…"}</p>
-        ) : null}
-        <AccuracyCurve
-          label="Accuracy against filters removed"
-          series={[
-            { key: "test", label: "test accuracy", points: series },
-            {
-              key: "selection",
-              label: "selection accuracy (chooses filters)",
-              points: series,
-              measure: "selection",
-              dashed: true,
-            },
-          ]}
-        />
+        ) : (
+          <AccuracyCurve
+            label="Accuracy against filters removed"
+            series={[
+              { key: "test", label: "test accuracy", points: series },
+              {
+                key: "selection",
+                label: "selection accuracy (chooses filters)",
+                points: series,
+                measure: "selection",
+                dashed: true,
+              },
+            ]}
+          />
+        )}
       </section>
 
       <section aria-labelledby="log-title">

@@ -154,7 +154,7 @@ export default async function ComparePage({ params, searchParams }: Props) {
           <form method="get" className="panel" aria-label="Runs to compare">
             <fieldset>
               <legend>Runs to compare</legend>
-              <div className="checks">
+              <div className="checks list">
                 {model.runs.nodes.map((run) => (
                   <label key={run.id} className="inline">
                     <input type="checkbox" name="runs" value={run.id} defaultChecked={chosen.includes(run)} />

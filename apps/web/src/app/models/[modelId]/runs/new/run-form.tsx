@@ -145,7 +145,9 @@ export function RunForm({
                   checked={values.scope === s.value}
                   onChange={() => {
                     set("scope", s.value);
+                    // A layer run takes one layer; a global run starts from "every prunable layer".
                     if (s.value === "LAYER") set("layers", values.layers.slice(0, 1));
+                    if (s.value === "GLOBAL") set("layers", []);
                   }}
                 />{" "}
                 {s.label}
