@@ -27,6 +27,7 @@ import { type Env, parseEnv, storeConfig } from "./env.js";
 import { formatError } from "./errors.js";
 import { type EventBus, InProcessEventBus } from "./events/event-bus.js";
 import { InProcessJobQueue, type JobQueue } from "./jobs/job-queue.js";
+import { SessionWorker } from "./jobs/session-client.js";
 import { type WorkerRunner, threadWorkerRunner } from "./jobs/worker-runner.js";
 import { complexityError, depthLimitRule, limitsPlugin, queryComplexity } from "./limits.js";
 import { createLogger } from "./logger.js";
@@ -97,6 +98,11 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
     );
   const worker = deps.worker ?? threadWorkerRunner;
   const uploads = new UploadStore(env.CARVE_DATA_DIR);
+  // What-if questions go to one long-lived worker that keeps models and datasets loaded between questions
+  // (unless a test brings its own worker runner).
+  const session = deps.worker
+    ? undefined
+    : new SessionWorker({ backend: env.CARVE_BACKEND, idleMs: 300_000 });
   const allowedPaths = new AllowedPaths(parseAllowedPaths(env.CARVE_ALLOWED_PATHS, env.CARVE_DATA_DIR));
   const modelFacts = modelFactsReader(repositories.models);
   const settings = new SettingsRepository(store.db);
@@ -150,7 +156,7 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
     whatIf: new WhatIfService({
       models: modelFacts,
       datasets,
-      worker,
+      worker: session ? { ...worker, whatIf: (task) => session.whatIf(task) } : worker,
       backend: env.CARVE_BACKEND,
       cacheSize: env.CARVE_CACHE_ENTRIES,
       concurrency: 2,
@@ -280,6 +286,7 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
       stopped ??= (async () => {
         await queue.close();
         await datasets.close();
+        await session?.close();
         // Running analyses were just marked INTERRUPTED and published; a moment lets open subscriptions send
         // that final state before their sockets close.
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -6,6 +6,7 @@
 import {
   CarveError,
   type Dataset,
+  type FilterRemoval,
   MaskedModel,
   type OperationControl,
   classifyBatch,
@@ -41,11 +42,11 @@ import type {
 
 /** Patches are drawn at least this many pixels wide, so a 5×5 receptive field is visible without zooming. */
 const PATCH_MIN_PIXELS = 48;
-const BATCH_SIZE = 256;
+export const BATCH_SIZE = 256;
 
 type LayersModel = Awaited<ReturnType<typeof loadModel>>;
 
-function modelDir(source: ModelSource): string {
+export function modelDir(source: ModelSource): string {
   return source.kind === "demo" ? demoModelDir(demoModelSpec(source.name).name) : source.path;
 }
 
@@ -55,7 +56,7 @@ function inputImageShape(model: LayersModel): [number, number, number] | undefin
 }
 
 /** The images a task names: the split of its dataset, sampled down to maxImages (stratified, seeded). */
-async function sampleOf(
+export async function sampleOf(
   task: ImageSample,
   model: LayersModel | undefined,
   control: OperationControl,
@@ -66,7 +67,7 @@ async function sampleOf(
   return task.maxImages !== undefined ? stratifiedSample(split, task.maxImages, task.seed) : split;
 }
 
-function summary(result: {
+export function summary(result: {
   count: number;
   correct: number;
   accuracy: number;
@@ -135,59 +136,75 @@ export async function whatIf(task: WhatIfTask, control: OperationControl): Promi
   const model = await loadModel(modelDir(task.source));
   const masked = new MaskedModel(model);
   try {
-    const removal = new Map(task.removed.map((r) => [r.groupId, new Set(r.filters)]));
-    validateRemoval(masked.graph, removal);
+    const removal = removalOf(masked, task);
     const images = await sampleOf(task, model, control);
     // evaluate() checks shapes and class counts with clear errors before anything runs.
     const base = summary(await evaluate(model, images, { batchSize: BATCH_SIZE }, control));
-    const classes = images.classNames.length;
-    const count = new Array<number>(classes).fill(0);
-    const correct = new Array<number>(classes).fill(0);
-    const probabilities = outputsProbabilities(model);
-    let lossSum = 0;
-    let done = 0;
-    for (const batch of images.batches({ batchSize: BATCH_SIZE })) {
-      let outcome;
-      try {
-        if (control.signal?.aborted) throw new CarveError("ABORTED", "the what-if was cancelled");
-        outcome = await classifyBatch(
-          (x) => masked.predict(x, removal),
-          batch.images,
-          batch.labels,
-          probabilities,
-        );
-      } finally {
-        batch.images.dispose();
-        batch.labels.dispose();
-      }
-      for (let i = 0; i < outcome.predicted.length; i++) {
-        const label = images.label(batch.indices[i]!);
-        count[label]! += 1;
-        if (outcome.predicted[i] === label) correct[label]! += 1;
-        lossSum += outcome.loss[i]!;
-      }
-      done += outcome.predicted.length;
-      control.onProgress?.({ phase: "what-if", done, total: images.size });
-    }
-    const totalCorrect = correct.reduce((a, b) => a + b, 0);
-    const pruned: EvaluationSummary = {
-      images: done,
-      correct: totalCorrect,
-      accuracy: totalCorrect / done,
-      loss: lossSum / done,
-      perClass: images.classNames.map((className, classIndex) => ({
-        classIndex,
-        className,
-        count: count[classIndex]!,
-        correct: correct[classIndex]!,
-        accuracy: count[classIndex]! > 0 ? correct[classIndex]! / count[classIndex]! : null,
-      })),
-    };
+    const pruned = await evaluateRemoval(masked, images, removal, control);
     return { kind: "what-if", base, pruned, seconds: (performance.now() - started) / 1000 };
   } finally {
     masked.dispose();
     model.dispose();
   }
+}
+
+/** The task's removal, validated against the model's filter groups (INVALID_ARGUMENT naming the group). */
+export function removalOf(masked: MaskedModel, task: Pick<WhatIfTask, "removed">): FilterRemoval {
+  const removal = new Map(task.removed.map((r) => [r.groupId, new Set(r.filters)]));
+  validateRemoval(masked.graph, removal);
+  return removal;
+}
+
+/** Accuracy, loss and per-class accuracy of the masked model with `removal` applied, on `images`. */
+export async function evaluateRemoval(
+  masked: MaskedModel,
+  images: Dataset,
+  removal: FilterRemoval,
+  control: OperationControl,
+): Promise<EvaluationSummary> {
+  const classes = images.classNames.length;
+  const count = new Array<number>(classes).fill(0);
+  const correct = new Array<number>(classes).fill(0);
+  const probabilities = outputsProbabilities(masked.model);
+  let lossSum = 0;
+  let done = 0;
+  for (const batch of images.batches({ batchSize: BATCH_SIZE })) {
+    let outcome;
+    try {
+      if (control.signal?.aborted) throw new CarveError("ABORTED", "the what-if was cancelled");
+      outcome = await classifyBatch(
+        (x) => masked.predict(x, removal),
+        batch.images,
+        batch.labels,
+        probabilities,
+      );
+    } finally {
+      batch.images.dispose();
+      batch.labels.dispose();
+    }
+    for (let i = 0; i < outcome.predicted.length; i++) {
+      const label = images.label(batch.indices[i]!);
+      count[label]! += 1;
+      if (outcome.predicted[i] === label) correct[label]! += 1;
+      lossSum += outcome.loss[i]!;
+    }
+    done += outcome.predicted.length;
+    control.onProgress?.({ phase: "what-if", done, total: images.size });
+  }
+  const totalCorrect = correct.reduce((a, b) => a + b, 0);
+  return {
+    images: done,
+    correct: totalCorrect,
+    accuracy: totalCorrect / done,
+    loss: lossSum / done,
+    perClass: images.classNames.map((className, classIndex) => ({
+      classIndex,
+      className,
+      count: count[classIndex]!,
+      correct: correct[classIndex]!,
+      accuracy: count[classIndex]! > 0 ? correct[classIndex]! / count[classIndex]! : null,
+    })),
+  };
 }
 
 export async function topPatches(task: TopPatchesTask, control: OperationControl): Promise<TopPatchesResult> {
