@@ -11,8 +11,14 @@ import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { type ApiProcess, ensureApiBuilt, startApiProcess } from "../api/api-process.js";
-import { ensureWebBuilt, launchChromium, startWebProcess, type WebProcess } from "./web-process.js";
+import { type ApiProcess, startApiProcess } from "../api/api-process.js";
+import {
+  ensureApiBuiltAsync,
+  ensureWebBuilt,
+  launchChromium,
+  startWebProcess,
+  type WebProcess,
+} from "./web-process.js";
 
 const ARTIFACTS = fileURLToPath(new URL("../artifacts/web/", import.meta.url));
 
@@ -40,7 +46,7 @@ describe("the dashboard in a browser", () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    ensureApiBuilt();
+    await ensureApiBuiltAsync();
     await ensureWebBuilt();
     dataDir = mkdtempSync(path.join(tmpdir(), "carve-web-e2e-"));
     api = await startApiProcess(dataDir);
@@ -58,7 +64,7 @@ describe("the dashboard in a browser", () => {
     await browser?.close();
     await web?.stop();
     await api?.stop("SIGTERM");
-    rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
   it("lists the demo models with their accuracy, parameters and size", async () => {

@@ -40,13 +40,32 @@ export async function ensureWebBuilt(): Promise<void> {
   );
   if (existsSync(BUILD_ID) && statSync(BUILD_ID).mtimeMs >= sources) return;
   // Asynchronously: a blocked test worker misses Vitest's RPC deadlines.
-  const build = spawn("npm", ["run", "build", "-w", "@carve/web"], {
+  await runNpm(["run", "build", "-w", "@carve/web"], "@carve/web");
+}
+
+/**
+ * Builds @carve/api when its dist/ is older than its sources, like ensureApiBuilt in ../api/api-process.ts but
+ * without blocking the test worker (a synchronous two-minute build misses Vitest's RPC deadlines).
+ */
+export async function ensureApiBuiltAsync(): Promise<void> {
+  const apiDir = path.join(ROOT, "apps", "api");
+  const entry = path.join(apiDir, "dist", "index.js");
+  const sources = Math.max(
+    newestMtime(path.join(apiDir, "src")),
+    newestMtime(path.join(apiDir, "migrations")),
+  );
+  if (existsSync(entry) && statSync(entry).mtimeMs >= sources) return;
+  await runNpm(["run", "build", "-w", "@carve/api"], "@carve/api");
+}
+
+async function runNpm(args: string[], what: string): Promise<void> {
+  const build = spawn("npm", args, {
     cwd: ROOT,
     stdio: "inherit",
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
   });
   const code = await new Promise<number | null>((resolve) => build.once("close", resolve));
-  if (code !== 0) throw new Error(`building @carve/web failed with exit code ${code}`);
+  if (code !== 0) throw new Error(`building ${what} failed with exit code ${code}`);
 }
 
 async function freePort(): Promise<number> {

@@ -3,11 +3,13 @@ import "server-only";
 import type { DocumentNode } from "graphql";
 import { type AnyVariables, createClient, fetchExchange, type TypedDocumentNode } from "@urql/core";
 import { registerUrql } from "@urql/next/rsc";
+import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 
 import { type ApiFailure, describeApiError } from "./api-error";
 import { apiConfig } from "./config";
+import { forwardedAuth } from "./forwarded-auth";
 
 /** One urql client per server request (React's request cache), talking to the API directly. */
 const { getClient } = registerUrql(() =>
@@ -48,7 +50,11 @@ async function loadUncached<Data, Variables extends AnyVariables>(
   document: TypedDocumentNode<Data, Variables>,
   variables: Variables,
 ): Promise<Loaded<Data>> {
-  const result = await getClient().query(document, variables).toPromise();
+  // The reader's session (cookie or bearer token) goes with the request, so the API answers as it would them.
+  const forwarded = forwardedAuth({ headers: await headers() });
+  const result = await getClient()
+    .query(document, variables, { fetchOptions: { headers: forwarded, cache: "no-store" } })
+    .toPromise();
   if (result.error) {
     const failure = describeApiError(result.error);
     if (failure.kind === "not-found") notFound();

@@ -1,4 +1,5 @@
 import { apiConfig } from "@/lib/config";
+import { forwardedAuth } from "@/lib/forwarded-auth";
 
 export const dynamic = "force-dynamic";
 
@@ -19,14 +20,16 @@ export async function POST(request: Request): Promise<Response> {
       headers: {
         "content-type": request.headers.get("content-type") ?? "application/json",
         accept: request.headers.get("accept") ?? "application/graphql-response+json, application/json",
+        ...forwardedAuth(request),
       },
       body: await request.text(),
       cache: "no-store",
     });
-    return new Response(upstream.body, {
-      status: upstream.status,
-      headers: { "content-type": upstream.headers.get("content-type") ?? "application/json" },
+    const headers = new Headers({
+      "content-type": upstream.headers.get("content-type") ?? "application/json",
     });
+    for (const cookie of upstream.headers.getSetCookie()) headers.append("set-cookie", cookie);
+    return new Response(upstream.body, { status: upstream.status, headers });
   } catch (error) {
     const reason =
       error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : "";

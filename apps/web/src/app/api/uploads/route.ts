@@ -1,4 +1,5 @@
 import { apiConfig } from "@/lib/config";
+import { forwardedAuth } from "@/lib/forwarded-auth";
 
 export const dynamic = "force-dynamic";
 
@@ -9,7 +10,10 @@ export const dynamic = "force-dynamic";
 export async function POST(request: Request): Promise<Response> {
   const origin = new URL(apiConfig().httpUrl).origin;
   try {
-    const headers: Record<string, string> = { "content-type": request.headers.get("content-type") ?? "" };
+    const headers: Record<string, string> = {
+      "content-type": request.headers.get("content-type") ?? "",
+      ...forwardedAuth(request),
+    };
     const length = request.headers.get("content-length");
     if (length) headers["content-length"] = length;
     const upstream = await fetch(`${origin}/uploads`, {
