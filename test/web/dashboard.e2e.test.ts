@@ -35,6 +35,8 @@ describe("the dashboard in a browser", () => {
   let problems: string[] = [];
 
   async function shot(name: string): Promise<void> {
+    // The pointer left over a chart would leave its tooltip over the axes.
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
   }
 

@@ -190,7 +190,7 @@ export default async function ModelPage({ params }: Props) {
         <h2 id="accuracy-title">Accuracy per dataset</h2>
         {model.evaluations.length === 0 ? (
           <EmptyState title="Not evaluated yet">
-            <p>Test accuracy from the model card: {percent(model.accuracy)}.</p>
+            <p>Test accuracy recorded when the model was registered: {percent(model.accuracy)}.</p>
           </EmptyState>
         ) : (
           <div className="table-wrap">
