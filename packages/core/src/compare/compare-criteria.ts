@@ -1,9 +1,8 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 
-import { throwIfAborted } from "../errors.js";
 import type { CriterionName } from "../importance/index.js";
 import { greedyPrune, type PruneOptions, type PruneResult } from "../prune/index.js";
-import type { OperationControl } from "../util/operation.js";
+import { type OperationControl, checkpoint } from "../util/operation.js";
 
 /** One point of an accuracy-vs-compression curve. */
 export interface CurvePoint {
@@ -84,7 +83,7 @@ export async function compareCriteria(
   const curves: CriterionCurve[] = [];
   for (const fineTune of settings) {
     for (const criterion of criteria) {
-      throwIfAborted(control.signal, "comparison");
+      await checkpoint(control.signal, "comparison");
       const { fineTune: _ignored, ...rest } = prune;
       const result = await greedyPrune(
         model,

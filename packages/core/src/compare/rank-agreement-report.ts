@@ -1,7 +1,6 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 
 import type { Dataset } from "../data/dataset.js";
-import { throwIfAborted } from "../errors.js";
 import {
   type CriterionName,
   type RankAgreement,
@@ -9,7 +8,7 @@ import {
   compareRankings,
   scoreFilters,
 } from "../importance/index.js";
-import type { OperationControl } from "../util/operation.js";
+import { type OperationControl, checkpoint } from "../util/operation.js";
 
 /** How far a proxy criterion's ranking agrees with CAR's, per group, on the unpruned model. */
 export interface ProxyAgreement {
@@ -49,7 +48,7 @@ export async function rankAgreementWithCar(
   const car = await score("car");
   const agreements: ProxyAgreement[] = [];
   for (const proxy of options.proxies.filter((p) => p !== "car")) {
-    throwIfAborted(control.signal, "rank agreement");
+    await checkpoint(control.signal, "rank agreement");
     const report = await score(proxy);
     agreements.push({
       criterion: proxy,

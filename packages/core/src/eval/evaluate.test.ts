@@ -103,6 +103,32 @@ describe("evaluate", () => {
     model.dispose();
   });
 
+  it("gives timers a turn while it runs, so AbortSignal.timeout stops a long evaluation midway", async () => {
+    // 20,000 one-image batches take seconds; awaiting TF.js reads alone never lets the timer fire, so without
+    // the event-loop checkpoints this evaluation would run to the end and resolve.
+    const images = 20_000;
+    const long = new ArrayDataset({
+      name: "long",
+      imageShape: [2, 2, 1],
+      classNames: ["a", "b", "c"],
+      pixels: new Float32Array(images * 4).fill(0.5),
+      labels: new Int32Array(images),
+    });
+    const model = handModel(false);
+    let done = 0;
+    const before = tf.memory().numTensors;
+    const run = evaluate(
+      model,
+      long,
+      { batchSize: 1 },
+      { signal: AbortSignal.timeout(30), onProgress: (p) => (done = p.done) },
+    );
+    await expect(run).rejects.toSatisfy((e) => e instanceof CarveError && e.code === "ABORTED");
+    expect(done).toBeLessThan(images);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
   it("rejects a dataset whose image shape or class count does not fit the model", async () => {
     const model = handModel(false);
     const wrong = new ArrayDataset({

@@ -3,9 +3,9 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 
 import type { EvaluationResult } from "../contracts/model.js";
 import type { Dataset } from "../data/dataset.js";
-import { CarveError, throwIfAborted } from "../errors.js";
+import { CarveError } from "../errors.js";
 import { outputsProbabilities } from "../model/outputs.js";
-import { type OperationControl, progressReporter } from "../util/operation.js";
+import { type OperationControl, checkpoint, progressReporter } from "../util/operation.js";
 
 export interface EvaluateOptions {
   /** Images per forward pass (default 256): larger is faster until memory runs short. */
@@ -92,7 +92,7 @@ export async function evaluate(
   for (const batch of dataset.batches({ batchSize })) {
     let outcome: BatchOutcome;
     try {
-      throwIfAborted(control.signal, `evaluation on ${dataset.name}`);
+      await checkpoint(control.signal, `evaluation on ${dataset.name}`);
       outcome = await classifyBatch(
         (x) => model.predict(x) as tf.Tensor,
         batch.images,

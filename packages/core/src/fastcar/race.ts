@@ -25,9 +25,9 @@
  *   approximation: with few discordant images its stated level is not guaranteed; the benchmark reports how
  *   often it agrees with exact.
  */
-import { CarveError, throwIfAborted } from "../errors.js";
+import { CarveError } from "../errors.js";
 import type { FilterRemoval } from "../mask/index.js";
-import type { OperationControl } from "../util/operation.js";
+import { type OperationControl, checkpoint } from "../util/operation.js";
 import type { CarSession, FilterTally } from "./session.js";
 
 export type RaceBound = "chernoff" | "normal";
@@ -232,7 +232,7 @@ export async function raceLowestCar(
   // Position of each image in the visiting order, to store d_i densely.
   const position = new Map<number, number>();
   for (let j = 0; j < rounds; j++) {
-    throwIfAborted(control.signal, "adaptive CAR selection");
+    await checkpoint(control.signal, "adaptive CAR selection");
     const chunk = session.chunks[j]!;
     chunk.indices.forEach((image, r) => position.set(image, seen + r));
     const work = new Map<number, number[]>();

@@ -22,11 +22,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
 import type { Dataset } from "../data/dataset.js";
-import { CarveError, throwIfAborted } from "../errors.js";
+import { CarveError } from "../errors.js";
 import { type GraphAnalysis, resolveAnalysis } from "../graph/channel-graph.js";
 import type { ChannelGraph } from "../graph/index.js";
 import { type FilterRemoval, withRemoved } from "../mask/index.js";
-import type { OperationControl } from "../util/operation.js";
+import { type OperationControl, checkpoint } from "../util/operation.js";
 import { createRng, permutation } from "../util/random.js";
 import { Executor, type MaskSet, type StepReplacement } from "./executor.js";
 import { FoldedBatchNorms } from "./fast-forward.js";
@@ -274,7 +274,7 @@ export class CarSession {
     const total = this.chunks.length;
     const started = performance.now();
     for (let j = 0; j < this.chunks.length; j++) {
-      throwIfAborted(control.signal, "CAR scoring");
+      await checkpoint(control.signal, "CAR scoring");
       await this.processChunk(j, work, base, sink);
       if (control.onProgress) {
         const elapsed = (performance.now() - started) / 1000;

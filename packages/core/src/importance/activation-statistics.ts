@@ -9,8 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-import { throwIfAborted } from "../errors.js";
-import type { OperationControl } from "../util/operation.js";
+import { type OperationControl, checkpoint } from "../util/operation.js";
 import type { CriterionResult, ImportanceCriterion, RawFilterScore, ScoringContext } from "./criterion.js";
 import { phasedProgress } from "./progress.js";
 import { remainingFilters } from "./removal.js";
@@ -43,7 +42,7 @@ export async function channelTotals(
     batchNumber++;
     try {
       for (const group of context.groups) {
-        throwIfAborted(control.signal, `${what} scoring`);
+        await checkpoint(control.signal, `${what} scoring`);
         const [sums, zeros, perChannel] = tf.tidy(() => {
           const activations = context.masked.activations(batch.images, group.id, context.base);
           const channels = activations.shape[activations.shape.length - 1]!;

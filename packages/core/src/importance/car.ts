@@ -13,12 +13,11 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-import { throwIfAborted } from "../errors.js";
 import { type BatchOutcome, classifyBatch } from "../eval/evaluate.js";
 import { CarSession, type FilterTally } from "../fastcar/index.js";
 import { type FilterRemoval, withRemoved } from "../mask/index.js";
 import { outputsProbabilities } from "../model/outputs.js";
-import type { OperationControl } from "../util/operation.js";
+import { type OperationControl, checkpoint } from "../util/operation.js";
 import type {
   CarEngineReport,
   CriterionResult,
@@ -45,7 +44,7 @@ async function forEachOutcome(
   for (const batch of context.dataset!.batches({ batchSize: context.batchSize })) {
     let outcome: BatchOutcome;
     try {
-      throwIfAborted(control.signal, "CAR scoring");
+      await checkpoint(control.signal, "CAR scoring");
       outcome = await classifyBatch(
         (images) => context.masked.predict(images as tf.Tensor4D, removal),
         batch.images,

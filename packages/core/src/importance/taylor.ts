@@ -13,10 +13,10 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-import { CarveError, throwIfAborted } from "../errors.js";
+import { CarveError } from "../errors.js";
 import type { FilterGroup } from "../graph/index.js";
 import { outputsProbabilities } from "../model/outputs.js";
-import type { OperationControl } from "../util/operation.js";
+import { type OperationControl, checkpoint } from "../util/operation.js";
 import type { CriterionResult, ImportanceCriterion, RawFilterScore, ScoringContext } from "./criterion.js";
 import { phasedProgress } from "./progress.js";
 import { keepMask, remainingFilters } from "./removal.js";
@@ -75,7 +75,7 @@ export const taylorCriterion: ImportanceCriterion = {
       batchNumber++;
       let perGroup: tf.Tensor[] = [];
       try {
-        throwIfAborted(control.signal, "taylor scoring");
+        await checkpoint(control.signal, "taylor scoring");
         const n = batch.images.shape[0];
         perGroup = tf.tidy(() => {
           const fixed = fixedGroups.map(

@@ -7,8 +7,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import type { Dataset } from "../data/dataset.js";
-import { CarveError, throwIfAborted } from "../errors.js";
-import { type OperationControl, progressReporter } from "../util/operation.js";
+import { CarveError } from "../errors.js";
+import { type OperationControl, checkpoint, progressReporter } from "../util/operation.js";
 import { removalPointLayer } from "./model-layers.js";
 import { type PixelBox, type ReceptiveField, receptiveField, receptiveFieldBox } from "./receptive-field.js";
 import { type RgbaImage, pixelsToImage } from "./rgba-image.js";
@@ -209,7 +209,7 @@ export async function topActivatingPatches(
     for (const batch of dataset.batches({ batchSize })) {
       let candidates: BatchCandidates;
       try {
-        throwIfAborted(control.signal, `top-activating patches of ${options.layerName}`);
+        await checkpoint(control.signal, `top-activating patches of ${options.layerName}`);
         candidates = await batchCandidates(layerOutput, batch.images, channels, perImage);
       } finally {
         batch.images.dispose();
@@ -253,7 +253,7 @@ export async function topActivatingPatches(
   for (const batch of wanted.length > 0 ? dataset.subset(wanted).batches({ batchSize }) : []) {
     let data: Float32Array;
     try {
-      throwIfAborted(control.signal, `top-activating patches of ${options.layerName}`);
+      await checkpoint(control.signal, `top-activating patches of ${options.layerName}`);
       data = (await batch.images.data()) as Float32Array;
     } finally {
       batch.images.dispose();

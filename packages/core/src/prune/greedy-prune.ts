@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
 import type { Dataset } from "../data/dataset.js";
-import { CarveError, throwIfAborted } from "../errors.js";
+import { CarveError } from "../errors.js";
 import { evaluate } from "../eval/evaluate.js";
 import { buildChannelGraph, type ChannelGraph } from "../graph/index.js";
 import { type FilterScore, scoreFilters } from "../importance/index.js";
@@ -18,6 +18,7 @@ import { describeModel } from "../model/describe.js";
 import { outputsProbabilities } from "../model/outputs.js";
 import { removeFilters } from "../surgery/index.js";
 import { trainModel } from "../train/train.js";
+import { checkpoint } from "../util/operation.js";
 import type { PruneControl, PruneOptions, PruneResume } from "./prune-options.js";
 import { validatePruneOptions } from "./prune-options.js";
 import type { AccuracySnapshot, PruneResult, PruneStep, RemovedFilter, StopReason } from "./prune-result.js";
@@ -260,7 +261,7 @@ export async function greedyPrune(
     let sequentialIndex = 0;
 
     for (let step = steps.length + 1; ; step++) {
-      throwIfAborted(control.signal, "pruning");
+      await checkpoint(control.signal, "pruning");
       // Which groups compete now, and how many filters may still go.
       let active: string[];
       let budget: number;

@@ -2,9 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import type { Dataset } from "../data/dataset.js";
-import { CarveError, throwIfAborted } from "../errors.js";
+import { CarveError } from "../errors.js";
 import { outputsProbabilities } from "../model/outputs.js";
-import { type OperationControl, progressReporter } from "../util/operation.js";
+import { type OperationControl, checkpoint, progressReporter } from "../util/operation.js";
 import { createRng, permutation } from "../util/random.js";
 
 export type OptimizerName = "adam" | "sgd" | "momentum";
@@ -81,7 +81,7 @@ export async function trainModel(
       let correct = 0;
       for (const batch of dataset.batches({ batchSize, shuffleSeed: options.seed + epoch })) {
         try {
-          throwIfAborted(control.signal, "training");
+          await checkpoint(control.signal, "training");
           // Accuracy is counted inside the loss function: tensors made there are disposed when minimize returns.
           let hits: tf.Tensor | undefined;
           const loss = optimizer.minimize(
@@ -143,7 +143,7 @@ export async function recalibrateBatchNorm(
   const order = permutation(dataset.size, createRng(options.seed));
   const sample = dataset.subset(order.subarray(0, Math.min(options.images, dataset.size)));
   for (const layer of layers) {
-    throwIfAborted(control.signal, "BatchNormalization recalibration");
+    await checkpoint(control.signal, "BatchNormalization recalibration");
     const probe = tfl.model({ inputs: model.inputs, outputs: layer.input as tfl.SymbolicTensor });
     const inputShape = (layer.input as tfl.SymbolicTensor).shape;
     const channels = inputShape.at(-1)!;
