@@ -136,6 +136,11 @@ export function AnalysisLive({ initial, modelId }: { initial: AnalysisLiveFields
       {analysis.status === "SUCCEEDED" && (
         <div className="panel">
           <h2>Scores are ready</h2>
+          <p>
+            <Link className="button" href={`${modelHref}/runs/new`}>
+              Prune by CAR
+            </Link>
+          </p>
           <ul>
             {analysis.layers.map((layer) => (
               <li key={layer}>
