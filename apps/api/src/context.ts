@@ -1,5 +1,7 @@
 /** The one request context, built the same way for HTTP requests and WebSocket operations. */
 import { type Loaders, createLoaders } from "./loaders.js";
+import { type TeamsContext, type TeamsRequest, createTeamsContext } from "./modules/auth/teams.context.js";
+import type { Teams } from "./modules/auth/teams.js";
 import type { AnalysisRepository } from "./modules/analysis/analysis.repository.js";
 import type { AnalysisService } from "./modules/analysis/analysis.service.js";
 import type { DatasetRepository } from "./modules/dataset/dataset.repository.js";
@@ -21,15 +23,25 @@ export interface Services {
   topPatches: TopPatchesService;
 }
 
-export interface Context {
+/** Also who is asking (`identity()`), and the teams services (see modules/auth/teams.context.ts). */
+export interface Context extends TeamsContext {
   services: Services;
   /** Fresh per request (or per WebSocket operation), so nothing is cached across requests. */
   loaders: Loaders;
 }
 
-export function createContext(app: {
-  services: Services;
-  repositories: { models: ModelRepository; analyses: AnalysisRepository; datasets: DatasetRepository };
-}): Context {
-  return { services: app.services, loaders: createLoaders(app.repositories, app.services) };
+export function createContext(
+  app: {
+    services: Services;
+    repositories: { models: ModelRepository; analyses: AnalysisRepository; datasets: DatasetRepository };
+    teams: Teams;
+  },
+  request: TeamsRequest = { headers: {} },
+  options: { setCookie?: (value: string) => void; secureCookies?: boolean } = {},
+): Context {
+  return {
+    ...createTeamsContext(app.teams, request, options),
+    services: app.services,
+    loaders: createLoaders(app.repositories, app.services),
+  };
 }

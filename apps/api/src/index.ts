@@ -6,6 +6,7 @@ import "reflect-metadata";
 
 import { EnvError, parseEnv } from "./env.js";
 import { createLogger } from "./logger.js";
+import { signInLinkUrl } from "./modules/auth/auth.routes.js";
 import { createServer } from "./server.js";
 
 let env;
@@ -28,6 +29,14 @@ try {
 }
 const { url, wsUrl } = await server.listen();
 if (process.stdout.isTTY) console.log(`\n  Carve API: ${url}\n  Subscriptions: ${wsUrl}\n`);
+// As a notebook server prints its token URL: the owner of the default workspace signs in with this, once.
+// Logged as a JSON line like everything else on stdout (npm start and the process tests read them), and
+// repeated plainly on a terminal.
+if (server.signInToken) {
+  const signInUrl = signInLinkUrl(url.replace(/\/graphql$/, ""), server.signInToken);
+  logger.info({ url: signInUrl }, "sign in to Carve with this one-time link");
+  if (process.stdout.isTTY) console.log(`  Sign in (one-time link): ${signInUrl}\n`);
+}
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

@@ -5,6 +5,7 @@ import { buildSchema } from "type-graphql";
 
 import { type EventBus, InProcessEventBus, typeGraphqlPubSub } from "./events/event-bus.js";
 import { AnalysisResolver } from "./modules/analysis/analysis.resolver.js";
+import { AuthResolver } from "./modules/auth/auth.resolver.js";
 import {
   AnalysisDatasetResolver,
   DatasetResolver,
@@ -21,6 +22,7 @@ import {
   PruningRunResolver,
 } from "./modules/pruning/run.resolver.js";
 import { WhatIfResolver } from "./modules/whatif/whatif.resolver.js";
+import { WorkspaceResolver } from "./modules/workspace/workspace.resolver.js";
 
 export const RESOLVERS = [
   ModelResolver,
@@ -36,6 +38,8 @@ export const RESOLVERS = [
   PruningRunResolver,
   ModelPruningResolver,
   ModelArtifactResolver,
+  AuthResolver,
+  WorkspaceResolver,
 ] as const;
 
 /** The executable schema. Subscriptions read events from `bus`. */

@@ -33,6 +33,10 @@ import { complexityError, depthLimitRule, limitsPlugin, queryComplexity } from "
 import { createLogger } from "./logger.js";
 import { AnalysisRepository } from "./modules/analysis/analysis.repository.js";
 import { AnalysisService } from "./modules/analysis/analysis.service.js";
+import { authRouter } from "./modules/auth/auth.routes.js";
+import { bootstrap } from "./modules/auth/bootstrap.js";
+import { loadSecrets } from "./modules/auth/secrets.js";
+import { createTeams } from "./modules/auth/teams.js";
 import { DatasetRepository } from "./modules/dataset/dataset.repository.js";
 import { DatasetService } from "./modules/dataset/dataset.service.js";
 import { modelFactsReader } from "./modules/dataset/model-facts.js";
@@ -67,6 +71,11 @@ export interface CarveServer {
   readonly env: Env;
   readonly store: Store;
   readonly services: Context["services"];
+  /**
+   * The one-time sign-in link's token while the first start's owner has not signed in yet (print it with
+   * signInLinkUrl); undefined once they have.
+   */
+  readonly signInToken: string | undefined;
   /** Starts accepting connections; resolves with the address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<{ port: number; url: string; wsUrl: string }>;
   /**
@@ -169,7 +178,19 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
       cacheSize: env.CARVE_CACHE_ENTRIES,
     }),
   };
-  const app = { services, repositories };
+  let teams;
+  try {
+    // Sessions, API tokens, invites and share links are stored as HMACs keyed by the server's secret.
+    teams = createTeams({
+      db: store.db,
+      secrets: loadSecrets({ dataDir: env.CARVE_DATA_DIR, secretKey: env.CARVE_SECRET_KEY }),
+      sessionDays: env.CARVE_SESSION_DAYS,
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const app = { services, repositories, teams };
 
   try {
     await analyses.recover();
@@ -182,6 +203,12 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
   // Built-in datasets are read in the background (several seconds of work): the API answers meanwhile.
   if (env.CARVE_SEED_DEMOS) void datasets.seedBuiltins();
   await datasets.recover();
+  // The first start creates the default workspace and its owner, who signs in with a one-time link.
+  const firstStart = await bootstrap(teams.auth, { ownerEmail: env.CARVE_OWNER_EMAIL });
+  if (firstStart.state !== "done")
+    logger.info(
+      "the default workspace's owner has not signed in yet: a new one-time sign-in link was issued",
+    );
   const swept = await uploads.sweep();
   if (swept > 0) logger.info({ uploads: swept }, "stale uploads deleted");
 
@@ -193,7 +220,19 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
-      context: () => createContext(app),
+      // A browser's upgrade request carries the session cookie; other clients pass `authorization` in the
+      // connection parameters.
+      context: (ctx) =>
+        createContext(app, {
+          headers: {
+            cookie: ctx.extra.request.headers.cookie,
+            authorization:
+              typeof ctx.connectionParams?.authorization === "string"
+                ? ctx.connectionParams.authorization
+                : undefined,
+          },
+          ip: ctx.extra.request.socket.remoteAddress,
+        }),
       // The same limits as over HTTP: depth as a validation rule, complexity once the variables are known.
       validate: (wsSchema, document) =>
         validate(wsSchema, document, [...specifiedRules, depthLimitRule(env.CARVE_MAX_QUERY_DEPTH)]),
@@ -247,7 +286,14 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
   await apollo.start();
 
   const origins = env.CARVE_CORS_ORIGINS.split(",").map((o) => o.trim());
-  expressApp.use(cors({ origin: origins.includes("*") ? true : origins }));
+  // Credentials (the session cookie) only for the named origins, never for "*".
+  expressApp.use(cors(origins.includes("*") ? { origin: true } : { origin: origins, credentials: true }));
+  expressApp.use(
+    authRouter(teams, {
+      redirectTo: origins.find((o) => o !== "*") ?? "/",
+      secureCookies: false,
+    }),
+  );
   expressApp.use(uploadRouter({ store: uploads, maxBytes: env.CARVE_MAX_UPLOAD_MB * 1024 * 1024, logger }));
   expressApp.get("/healthz", (_req, res) => {
     res.json({ status: "ok", jobs: queue.stats() });
@@ -257,7 +303,14 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
   expressApp.use(
     GRAPHQL_PATH,
     express.json({ limit: "1mb" }),
-    expressMiddleware(apollo, { context: async () => createContext(app) }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) =>
+        createContext(
+          app,
+          { headers: { cookie: req.headers.cookie, authorization: req.headers.authorization }, ip: req.ip },
+          { setCookie: (value) => res.append("Set-Cookie", value), secureCookies: req.secure },
+        ),
+    }),
   );
 
   queue.process((job, signal) =>
@@ -269,6 +322,7 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
     env,
     store,
     services,
+    signInToken: firstStart.state === "done" ? undefined : firstStart.signInToken,
     listen(port = env.PORT, host = env.HOST) {
       return new Promise((resolve, reject) => {
         httpServer.once("error", reject);
