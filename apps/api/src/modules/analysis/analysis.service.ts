@@ -15,6 +15,7 @@ import type { ModelSource, WorkerProgress } from "../../jobs/worker-protocol.js"
 import { type ConnectionValue, type PageArgs, connection, pageWindow } from "../common/connection.js";
 import type { DatasetService } from "../dataset/dataset.service.js";
 import { toModelFacts } from "../dataset/model-facts.js";
+import { requestedGroups } from "../layer/requested-groups.js";
 import type { ModelRepository } from "../model/model.repository.js";
 import type { StartAnalysisInput } from "./analysis.input.js";
 import { FINAL_STATUSES, type AnalysisRepository, type AnalysisRow } from "./analysis.repository.js";
@@ -105,33 +106,13 @@ export class AnalysisService {
       .forModel(toModelFacts(model), input.datasetId, input.datasetId ? "input.datasetId" : "input.modelId");
     const layers = await this.deps.models.layersOf([model.id]);
     const prunable = layers.filter((l) => l.groupId !== null);
-    const prunableNames = prunable.map((l) => l.name).join(", ") || "none";
     const requested = input.layers ?? prunable.map((l) => l.name);
     if (requested.length === 0) {
       throw new ApiError("INVALID_ARGUMENT", `model "${model.name}" has no prunable layer to score`, {
         argument: "input.layers",
       });
     }
-    const groups: string[] = [];
-    for (const name of requested) {
-      const layer = layers.find((l) => l.name === name);
-      if (!layer) {
-        throw new ApiError(
-          "INVALID_ARGUMENT",
-          `no layer "${name}" in model "${model.name}" (prunable layers: ${prunableNames})`,
-          { argument: "input.layers", layer: name },
-        );
-      }
-      if (layer.groupId === null) {
-        throw new ApiError(
-          "INVALID_ARGUMENT",
-          `layer "${name}" of model "${model.name}" is a ${layer.className} without removable filters ` +
-            `(prunable layers: ${prunableNames})`,
-          { argument: "input.layers", layer: name },
-        );
-      }
-      if (!groups.includes(layer.groupId)) groups.push(layer.groupId);
-    }
+    const groups = requestedGroups(model.name, layers, requested, "merge");
     if (input.maxImages != null && (input.maxImages < 1 || input.maxImages > MAX_IMAGES_LIMIT)) {
       throw new ApiError(
         "INVALID_ARGUMENT",

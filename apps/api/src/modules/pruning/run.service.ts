@@ -22,6 +22,7 @@ import type { PruneStepRecord, PruningResult, PruningTask } from "../../jobs/pru
 import type { ModelSource } from "../../jobs/worker-protocol.js";
 import type { WorkerRunner } from "../../jobs/worker-runner.js";
 import { type ConnectionValue, type PageArgs, connection, pageWindow } from "../common/connection.js";
+import { requestedGroups } from "../layer/requested-groups.js";
 import type { ModelRepository, ModelRow } from "../model/model.repository.js";
 import type { StartPruningRunInput } from "./run.input.js";
 import {
@@ -352,34 +353,7 @@ export class PruningRunService {
         { argument: "input.layers" },
       );
     }
-    const groups: string[] = [];
-    for (const name of requested) {
-      const layer = layers.find((l) => l.name === name);
-      if (!layer) {
-        throw new ApiError(
-          "INVALID_ARGUMENT",
-          `no layer "${name}" in model "${model.name}" (prunable layers: ${prunableNames})`,
-          { argument: "input.layers", layer: name },
-        );
-      }
-      if (layer.groupId === null) {
-        throw new ApiError(
-          "INVALID_ARGUMENT",
-          `layer "${name}" of model "${model.name}" is a ${layer.className} without removable filters ` +
-            `(prunable layers: ${prunableNames})`,
-          { argument: "input.layers", layer: name },
-        );
-      }
-      if (groups.includes(layer.groupId)) {
-        throw new ApiError(
-          "INVALID_ARGUMENT",
-          `layer "${name}" is listed twice, or shares its filters with another listed layer (group ` +
-            `"${layer.groupId}"); list each layer once`,
-          { argument: "input.layers", layer: name },
-        );
-      }
-      groups.push(layer.groupId);
-    }
+    const groups = requestedGroups(model.name, layers, requested, "reject");
     const groupSizes = groups.map((g) => {
       const producer = prunable.find((l) => l.groupId === g)!;
       return producer.filters ?? 0;
