@@ -5,6 +5,9 @@
  * GraphQL API and the dashboard together and prints the dashboard's address. Ctrl-C (SIGINT) or SIGTERM stops
  * both; if either stops on its own, the other is stopped too and the exit code is the first one's.
  *
+ * The API is told the dashboard's address (CARVE_DASHBOARD_URL), so the one-time sign-in link it logs on the first
+ * start opens the dashboard's /sign-in/link page; that link is printed again beside the dashboard's address.
+ *
  *   CARVE_API_PORT  the API's port (default 4000); the API keeps its own variables (CARVE_DATA_DIR, …)
  *   CARVE_WEB_PORT  the dashboard's port (default 3000)
  *   --no-build      start what is built, without building first
@@ -96,8 +99,31 @@ function formatLine(line) {
 
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => stopAll(signal));
 
+/** The API's one-time sign-in link (first start, until the owner signs in), from its JSON log line. */
+let signInUrl;
+const SIGN_IN_MESSAGE = "sign in to Carve with this one-time link";
+
+function readSignInUrl(line) {
+  if (!line.includes(SIGN_IN_MESSAGE)) return undefined;
+  try {
+    const entry = JSON.parse(line);
+    return entry.msg === SIGN_IN_MESSAGE && typeof entry.url === "string" ? entry.url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function banner() {
+  const signIn = signInUrl
+    ? `Sign in (one-time link, works once): ${signInUrl}\n`
+    : "Sign in with your e-mail and password (no one-time link was printed: the owner has signed in before).\n";
+  return `\nCarve dashboard: ${webUrl}\nCarve API:       ${apiUrl}\n${signIn}\nCtrl-C stops both.\n`;
+}
+
 let webStarted = false;
-run("api", process.execPath, ["apps/api/dist/index.js"], { PORT: String(apiPort) }, (line) => {
+const apiEnv = { PORT: String(apiPort), CARVE_DASHBOARD_URL: process.env.CARVE_DASHBOARD_URL || webUrl };
+run("api", process.execPath, ["apps/api/dist/index.js"], apiEnv, (line) => {
+  signInUrl = readSignInUrl(line) ?? signInUrl;
   if (webStarted || !line.includes('"Carve API listening"')) return;
   webStarted = true;
   run(
@@ -107,9 +133,8 @@ run("api", process.execPath, ["apps/api/dist/index.js"], { PORT: String(apiPort)
     { CARVE_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
     (webLine) => {
       if (/Ready in/.test(webLine))
-        setImmediate(() =>
-          console.log(`\nCarve dashboard: ${webUrl}\nCarve API:       ${apiUrl}\n\nCtrl-C stops both.\n`),
-        );
+        // The API logged its sign-in link right after listening, long before the dashboard is ready.
+        setImmediate(() => console.log(banner()));
     },
   );
 });

@@ -5,6 +5,7 @@ import {
   createClient,
   type Exchange,
   fetchExchange,
+  mapExchange,
   ssrExchange,
   subscriptionExchange,
   UrqlProvider,
@@ -12,20 +13,49 @@ import {
 import { createClient as createWsClient } from "graphql-ws";
 import { type ReactNode, useMemo } from "react";
 
+import { isUnauthenticated } from "@/lib/api-error";
+import { isPublicPath, signInHref } from "@/lib/sign-in-path";
+
 /** The HTTP endpoint the browser talks to: the dashboard's own proxy to the API (same origin, no CORS). */
 export const BROWSER_GRAPHQL_PATH = "/api/graphql";
 
 /**
  * The browser's urql client: queries and mutations over HTTP through the dashboard's proxy, subscriptions over
  * graphql-ws straight to the API (WebSockets are not subject to CORS). The WebSocket client exists only in the
- * browser; during server rendering client components run no queries.
+ * browser; during server rendering client components run no queries. The browser's WebSocket upgrade carries
+ * the session cookie; a share link's token goes as the connection parameter `share`. A request the API answers
+ * UNAUTHENTICATED (the session ended) sends the reader to the sign-in page and back.
  */
-export function Providers({ wsUrl, children }: { wsUrl: string; children: ReactNode }) {
+export function Providers({
+  wsUrl,
+  share,
+  children,
+}: {
+  wsUrl: string;
+  share?: string;
+  children: ReactNode;
+}) {
   const [client, ssr] = useMemo(() => {
     const ssr = ssrExchange({ isClient: typeof window !== "undefined" });
-    const exchanges: Exchange[] = [cacheExchange, ssr, fetchExchange];
+    const exchanges: Exchange[] = [
+      mapExchange({
+        onError(error) {
+          if (typeof window === "undefined" || !isUnauthenticated(error)) return;
+          const here = window.location.pathname + window.location.search;
+          if (!isPublicPath(window.location.pathname)) window.location.assign(signInHref(here));
+        },
+      }),
+      cacheExchange,
+      ssr,
+      fetchExchange,
+    ];
     if (typeof window !== "undefined") {
-      const ws = createWsClient({ url: wsUrl, lazy: true, retryAttempts: 5 });
+      const ws = createWsClient({
+        url: wsUrl,
+        lazy: true,
+        retryAttempts: 5,
+        connectionParams: share ? { share } : undefined,
+      });
       exchanges.push(
         subscriptionExchange({
           forwardSubscription(request) {
@@ -52,7 +82,7 @@ export function Providers({ wsUrl, children }: { wsUrl: string; children: ReactN
       preferGetMethod: false,
     });
     return [client, ssr] as const;
-  }, [wsUrl]);
+  }, [wsUrl, share]);
   return (
     <UrqlProvider client={client} ssr={ssr}>
       {children}

@@ -2,7 +2,7 @@ import { CombinedError } from "@urql/core";
 import { GraphQLError } from "graphql";
 import { describe, expect, it } from "vitest";
 
-import { describeApiError, errorText } from "./api-error";
+import { describeApiError, errorText, isUnauthenticated, waitText } from "./api-error";
 
 describe("describeApiError", () => {
   it("calls a network failure unreachable", () => {
@@ -27,5 +27,41 @@ describe("describeApiError", () => {
       code: "BAD_USER_INPUT",
     });
     expect(errorText(bad)).toBe("keep must be at least 1 (BAD_USER_INPUT)");
+  });
+});
+
+describe("auth errors", () => {
+  it("says when to try again after too many failed sign-ins", () => {
+    const limited = new CombinedError({
+      graphQLErrors: [
+        new GraphQLError("too many failed sign-ins; try again in 120 s", {
+          extensions: { code: "RATE_LIMITED", retryAfterSeconds: 120 },
+        }),
+      ],
+    });
+    expect(describeApiError(limited).retryAfterSeconds).toBe(120);
+    expect(errorText(limited)).toMatch(/Try again in 2 minutes\. \(RATE_LIMITED\)$/);
+    expect(waitText(1)).toBe("1 second");
+    expect(waitText(45)).toBe("45 seconds");
+  });
+
+  it("tells a missing session from a role that may not act", () => {
+    const unauthenticated = new CombinedError({
+      graphQLErrors: [new GraphQLError("sign in first", { extensions: { code: "UNAUTHENTICATED" } })],
+    });
+    const forbidden = new CombinedError({
+      graphQLErrors: [
+        new GraphQLError("viewers may not start runs; ask an owner for the editor role", {
+          extensions: { code: "FORBIDDEN" },
+        }),
+      ],
+    });
+    expect(describeApiError(unauthenticated).kind).toBe("unauthenticated");
+    expect(isUnauthenticated(unauthenticated)).toBe(true);
+    expect(isUnauthenticated(forbidden)).toBe(false);
+    expect(describeApiError(forbidden).kind).toBe("forbidden");
+    expect(errorText(forbidden)).toBe(
+      "viewers may not start runs; ask an owner for the editor role (FORBIDDEN)",
+    );
   });
 });

@@ -4,12 +4,16 @@ import type { DocumentNode } from "graphql";
 import { type AnyVariables, createClient, fetchExchange, type TypedDocumentNode } from "@urql/core";
 import { registerUrql } from "@urql/next/rsc";
 import { headers } from "next/headers";
-import { notFound } from "next/navigation";
+import { notFound, redirect } from "next/navigation";
 import { cache } from "react";
 
 import { type ApiFailure, describeApiError } from "./api-error";
 import { apiConfig } from "./config";
 import { forwardedAuth } from "./forwarded-auth";
+import { signInHref } from "./sign-in-path";
+
+/** Set by src/proxy.ts: the page being rendered, path and query. */
+const PATH_HEADER = "x-carve-path";
 
 /** One urql client per server request (React's request cache), talking to the API directly. */
 const { getClient } = registerUrql(() =>
@@ -26,8 +30,9 @@ const { getClient } = registerUrql(() =>
 export type Loaded<Data> = { ok: true; data: Data } | { ok: false; failure: ApiFailure };
 
 /**
- * Runs a query for a server component. An unknown id (NOT_FOUND) renders the 404 page; an unreachable API or
- * another error comes back as a failure for the page to show.
+ * Runs a query for a server component. An unknown id (NOT_FOUND) renders the 404 page; no valid session
+ * (UNAUTHENTICATED) redirects to `/sign-in?next=<this page>`; an unreachable API or another error comes back as a
+ * failure for the page to show.
  */
 export function load<Data, Variables extends AnyVariables>(
   document: TypedDocumentNode<Data, Variables>,
@@ -51,15 +56,36 @@ async function loadUncached<Data, Variables extends AnyVariables>(
   variables: Variables,
 ): Promise<Loaded<Data>> {
   // The reader's session (cookie or bearer token) goes with the request, so the API answers as it would them.
-  const forwarded = forwardedAuth({ headers: await headers() });
+  const requestHeaders = await headers();
+  const forwarded = forwardedAuth({ headers: requestHeaders });
   const result = await getClient()
     .query(document, variables, { fetchOptions: { headers: forwarded, cache: "no-store" } })
     .toPromise();
   if (result.error) {
     const failure = describeApiError(result.error);
     if (failure.kind === "not-found") notFound();
+    if (failure.kind === "unauthenticated") redirect(signInHref(requestHeaders.get(PATH_HEADER)));
     return { ok: false, failure };
   }
   if (!result.data) return { ok: false, failure: { kind: "graphql", message: "the API returned no data" } };
   return { ok: true, data: result.data };
+}
+
+/**
+ * Runs a query whose failure must not take the page down (the header's signed-in user): the data, or null when
+ * the API is unreachable or refuses. Never redirects.
+ */
+export async function loadQuietly<Data, Variables extends AnyVariables>(
+  document: TypedDocumentNode<Data, Variables>,
+  variables: Variables,
+): Promise<Data | null> {
+  const forwarded = forwardedAuth({ headers: await headers() });
+  try {
+    const result = await getClient()
+      .query(document, variables, { fetchOptions: { headers: forwarded, cache: "no-store" } })
+      .toPromise();
+    return result.error ? null : (result.data ?? null);
+  } catch {
+    return null;
+  }
 }
