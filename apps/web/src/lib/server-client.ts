@@ -58,15 +58,34 @@ async function loadUncached<Data, Variables extends AnyVariables>(
   // The reader's session (cookie or bearer token) goes with the request, so the API answers as it would them.
   const requestHeaders = await headers();
   const forwarded = forwardedAuth({ headers: requestHeaders });
+  const loaded = await query(document, variables, forwarded);
+  if (!loaded.ok) {
+    if (loaded.failure.kind === "not-found") notFound();
+    if (loaded.failure.kind === "unauthenticated") redirect(signInHref(requestHeaders.get(PATH_HEADER)));
+  }
+  return loaded;
+}
+
+/**
+ * Runs a query for a page that handles every failure itself (an invite's NOT_FOUND is "no longer valid", not a
+ * 404; a page without an account must not redirect to sign in).
+ */
+export async function loadOrFailure<Data, Variables extends AnyVariables>(
+  document: TypedDocumentNode<Data, Variables>,
+  variables: Variables,
+): Promise<Loaded<Data>> {
+  return query(document, variables, forwardedAuth({ headers: await headers() }));
+}
+
+async function query<Data, Variables extends AnyVariables>(
+  document: TypedDocumentNode<Data, Variables>,
+  variables: Variables,
+  forwarded: Record<string, string>,
+): Promise<Loaded<Data>> {
   const result = await getClient()
     .query(document, variables, { fetchOptions: { headers: forwarded, cache: "no-store" } })
     .toPromise();
-  if (result.error) {
-    const failure = describeApiError(result.error);
-    if (failure.kind === "not-found") notFound();
-    if (failure.kind === "unauthenticated") redirect(signInHref(requestHeaders.get(PATH_HEADER)));
-    return { ok: false, failure };
-  }
+  if (result.error) return { ok: false, failure: describeApiError(result.error) };
   if (!result.data) return { ok: false, failure: { kind: "graphql", message: "the API returned no data" } };
   return { ok: true, data: result.data };
 }
