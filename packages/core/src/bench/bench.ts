@@ -10,6 +10,7 @@ import { loadModel } from "../model/io.js";
 import { benchWholeModelCar } from "./car-bench.js";
 import { benchGreedy } from "./greedy-bench.js";
 import { machineInfo } from "./measure.js";
+import { measureThroughput } from "./throughput.js";
 import type { BenchReport, ModelBench } from "./report.js";
 
 export interface BenchOptions {
@@ -35,6 +36,18 @@ const DATASETS: Partial<Record<DemoModelName, string>> = {
 export async function runBenchmark(options: BenchOptions): Promise<BenchReport> {
   const backend = await initBackend({ backend: "wasm" });
   const machine = machineInfo();
+  // The machine is shared: the 1-minute load average is watched through the run, not only at its ends.
+  const os = await import("node:os");
+  machine.loadAverage.peak = machine.loadAverage.start;
+  const loadWatch = setInterval(() => {
+    machine.loadAverage.peak = Math.max(machine.loadAverage.peak ?? 0, os.loadavg()[0]!);
+  }, 5000);
+  loadWatch.unref();
+  const throughput = await measureThroughput();
+  options.log(
+    `backend throughput: conv2d ${throughput.conv2dGflops.toFixed(1)} GFLOP/s, ` +
+      `matMul ${throughput.matMulGflops.toFixed(1)} GFLOP/s`,
+  );
   const models: ModelBench[] = [];
   for (const name of options.models) {
     const datasetName = DATASETS[name] ?? name;
@@ -62,6 +75,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
           memoryBudgetMB: options.memoryBudgetMB,
           naiveSeconds: options.naiveSeconds,
           batchSize: options.batchSize,
+          gflops: throughput.gflops,
           log: options.log,
         });
       }
@@ -73,6 +87,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
           naiveSeconds: options.naiveSeconds,
           naiveStepsPerLayer: options.naiveStepsPerLayer,
           adaptive: options.adaptive,
+          gflops: throughput.gflops,
           log: options.log,
         });
       }
@@ -81,12 +96,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       model.dispose();
     }
   }
-  machine.loadAverage.end = (await import("node:os")).loadavg()[0];
+  clearInterval(loadWatch);
+  machine.loadAverage.end = os.loadavg()[0];
   return {
     command: options.command,
     date: new Date().toISOString(),
     machine,
     backend,
+    throughput,
     memoryBudgetMB: options.memoryBudgetMB,
     naiveSeconds: options.naiveSeconds,
     models,

@@ -17,6 +17,7 @@ import type { CarEngineReport, FilterScore, ScoreReport } from "../importance/in
 import { scoreFilters } from "../importance/index.js";
 import { type FilterRemoval, MaskedModel, NO_REMOVAL, withRemoved } from "../mask/index.js";
 import { outputsProbabilities } from "../model/outputs.js";
+import { type MaskFlops, maskFlops } from "../fastcar/index.js";
 import { measure } from "./measure.js";
 
 export interface CarBenchOptions {
@@ -26,6 +27,8 @@ export interface CarBenchOptions {
   /** Seconds the naive method may take before it is sampled and extrapolated instead. */
   naiveSeconds: number;
   batchSize: number;
+  /** GFLOP/s the backend reaches on large kernels (bench/throughput.ts), for the floor. */
+  gflops: number;
   log: (line: string) => void;
 }
 
@@ -62,6 +65,8 @@ export interface CarBenchResult {
     maxLossDifference: number;
     baseAccuracyEqual: boolean;
   };
+  /** Filters × images × the plan's FLOPs per mask (fastcar/floor.ts), and that at the measured throughput. */
+  floor: { flops: number; seconds: number; gflops: number; plans: MaskFlops[] };
 }
 
 interface NaiveFilter {
@@ -240,6 +245,12 @@ export async function benchWholeModelCar(options: CarBenchOptions): Promise<CarB
       (complete ? "" : ` → ${naiveSeconds.toFixed(0)} s extrapolated`),
   );
   const baseRight = base.correct.reduce((a, b) => a + b, 0);
+  const plans = maskFlops(model, graph);
+  const floorFlops = plans.reduce(
+    (sum, p) =>
+      sum + (groups.find((g) => g.id === p.groupId)?.size ?? 0) * dataset.size * p.flopsPerFilterImage,
+    0,
+  );
   return {
     images: dataset.size,
     filters,
@@ -265,6 +276,12 @@ export async function benchWholeModelCar(options: CarBenchOptions): Promise<CarB
     check: {
       ...compare(fast.value, scored, imagesPerClass),
       baseAccuracyEqual: baseRight / dataset.size === fast.value.baseAccuracy,
+    },
+    floor: {
+      flops: floorFlops,
+      seconds: floorFlops / (options.gflops * 1e9),
+      gflops: options.gflops,
+      plans,
     },
   };
 }

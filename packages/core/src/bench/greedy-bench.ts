@@ -15,7 +15,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Dataset } from "../data/dataset.js";
 import { isCarveError } from "../errors.js";
 import { buildChannelGraph } from "../graph/index.js";
-import type { RaceBound } from "../fastcar/index.js";
+import { type MaskFlops, type RaceBound, maskFlops } from "../fastcar/index.js";
 import { evaluate } from "../eval/evaluate.js";
 import { describeModel } from "../model/describe.js";
 import { type GreedyPruneResult, greedyPrune } from "../prune/greedy-prune.js";
@@ -32,6 +32,8 @@ export interface GreedyBenchOptions {
   /** Naive steps measured per layer when sampling (at least 2). */
   naiveStepsPerLayer: number;
   adaptive: Array<{ confidence: number; bound: RaceBound }>;
+  /** GFLOP/s the backend reaches on large kernels (bench/throughput.ts), for the floor. */
+  gflops: number;
   log: (line: string) => void;
 }
 
@@ -44,6 +46,8 @@ export interface AdaptiveBenchResult {
   steps: number;
   /** Steps whose choice is the exact method's (on the same network). */
   agreeing: number;
+  /** Steps whose choice has the exact choice's CAR on the whole set (agreeing ones included). */
+  sameCar: number;
   filterImageEvaluations: number;
   speedupVsNaive: number;
   speedupVsExact: number;
@@ -76,6 +80,11 @@ export interface GreedyBenchResult {
   speedup: number;
   /** Naive steps whose choice was compared with the exact run's, and how many differed. */
   check: { stepsCompared: number; mismatches: number };
+  /**
+   * The arithmetic exact scoring cannot avoid over the run (fastcar/floor.ts: candidates × images × the plan's
+   * FLOPs per mask, summed over steps), and that at the measured throughput.
+   */
+  floor: { flops: number; seconds: number; gflops: number; plans: MaskFlops[] };
   adaptive: AdaptiveBenchResult[];
 }
 
@@ -236,6 +245,7 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
     const verifySeconds = result.steps.reduce((sum, s) => sum + (s.scoring?.verifySeconds ?? 0), 0);
     const seconds = run.seconds - verifySeconds;
     const agreeing = result.steps.filter((s) => s.scoring?.agreesWithExact).length;
+    const sameCar = result.steps.filter((s) => s.scoring?.sameCarAsExact).length;
     adaptive.push({
       confidence,
       bound,
@@ -243,6 +253,7 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
       verifySeconds,
       steps: result.steps.length,
       agreeing,
+      sameCar,
       filterImageEvaluations: result.steps.reduce(
         (sum, s) => sum + (s.scoring?.filterImageEvaluations ?? 0),
         0,
@@ -257,11 +268,19 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
       ),
     });
     log(
-      `    ${seconds.toFixed(1)} s (+${verifySeconds.toFixed(1)} s verification), ${agreeing}/${result.steps.length} agree`,
+      `    ${seconds.toFixed(1)} s (+${verifySeconds.toFixed(1)} s verification), ${agreeing}/${result.steps.length} agree, ${sameCar} same CAR`,
     );
   }
 
   const naiveEvaluations = exact.steps.reduce((sum, s) => sum + s.candidates * dataset.size, 0);
+  // Sequential scope: a group's plan and FLOPs per mask are those of the original network while it is pruned
+  // (only earlier groups have lost filters by then, and a mask's suffix starts after the group).
+  const plans = maskFlops(model, graph);
+  const perMask = new Map(plans.map((p) => [p.groupId, p.flopsPerFilterImage]));
+  const floorFlops = exact.steps.reduce(
+    (sum, s) => sum + s.candidates * dataset.size * (perMask.get(s.removed[0]!.groupId) ?? 0),
+    0,
+  );
   return {
     groups: convs.map((g) => ({
       id: g.id,
@@ -295,6 +314,12 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
     },
     speedup: naiveSeconds / fast.seconds,
     check: { stepsCompared: measuredSteps, mismatches },
+    floor: {
+      flops: floorFlops,
+      seconds: floorFlops / (options.gflops * 1e9),
+      gflops: options.gflops,
+      plans,
+    },
     adaptive,
   };
 }

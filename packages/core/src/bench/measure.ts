@@ -65,7 +65,7 @@ export interface MachineInfo {
   node: string;
   platform: string;
   /** 1-minute load averages at the start and the end of the run: the machine is shared. */
-  loadAverage: { start: number; end?: number };
+  loadAverage: { start: number; end?: number; peak?: number };
 }
 
 export function machineInfo(): MachineInfo {

@@ -3,6 +3,7 @@ import type { BackendInfo } from "../backend/index.js";
 import type { CarBenchResult } from "./car-bench.js";
 import type { GreedyBenchResult } from "./greedy-bench.js";
 import { type MachineInfo, mib } from "./measure.js";
+import type { Throughput } from "./throughput.js";
 
 export interface ModelBench {
   name: string;
@@ -19,6 +20,8 @@ export interface BenchReport {
   date: string;
   machine: MachineInfo;
   backend: BackendInfo;
+  /** Measured at the start of the run (absent in reports of earlier runs). */
+  throughput?: Throughput;
   memoryBudgetMB: number;
   naiveSeconds: number;
   models: ModelBench[];
@@ -59,6 +62,19 @@ function planCosts(car: CarBenchResult): string[] {
   return lines;
 }
 
+const gflop = (flops: number) => `${fixed(flops / 1e9)} GFLOP`;
+
+/** The plans' FLOPs per mask, for the floor lines. */
+function planFlops(floor: CarBenchResult["floor"]): string {
+  return floor.plans
+    .map(
+      (p) =>
+        `${p.groupId} (${p.plan}) ${Math.round(p.flopsPerFilterImage).toLocaleString("en-US")} FLOPs per ` +
+        `filter·image, ${fixed((100 * p.flopsPerFilterImage) / p.networkFlops, 1)}% of a naive pass`,
+    )
+    .join("; ");
+}
+
 function carSection(car: CarBenchResult): string[] {
   const naiveNote = car.naive.extrapolated
     ? `extrapolated from ${car.naive.measuredFilters} of ${car.filters} filters (${fixed(car.naive.measuredSeconds)} s measured)`
@@ -87,7 +103,22 @@ function carSection(car: CarBenchResult): string[] {
     "",
     `Where the exact engine's time goes: ${planCosts(car).join("; ")}.`,
     "",
+    ...(car.floor
+      ? [
+          `Floor: ${planFlops(car.floor)}. Over all filters and images that is ${gflop(car.floor.flops)}, ` +
+            `${fixed(car.floor.seconds, 2)} s at ${fixed(car.floor.gflops)} GFLOP/s; the exact engine took ` +
+            `**${fixed(car.fast.seconds / car.floor.seconds)}×** the floor (its per-filter evaluate phases alone ` +
+            `${fixed(evaluateSeconds(car) / car.floor.seconds)}×).`,
+          "",
+        ]
+      : []),
   ];
+}
+
+function evaluateSeconds(car: CarBenchResult): number {
+  return Object.entries(car.fast.engine.phaseSeconds ?? {})
+    .filter(([k]) => k.startsWith("evaluate:"))
+    .reduce((sum, [, v]) => sum + v, 0);
 }
 
 function greedySection(greedy: GreedyBenchResult): string[] {
@@ -104,7 +135,7 @@ function greedySection(greedy: GreedyBenchResult): string[] {
   ];
   for (const a of greedy.adaptive) {
     lines.push(
-      `| adaptive (${a.bound}, confidence ${a.confidence}) | ${fixed(a.seconds)} s (+${fixed(a.verifySeconds)} s verification) | ${rate(a.filterImageEvaluations, a.seconds)} | ${mib(a.peakRss)} | ${mib(a.peakTensorBytes)} | ${mib(a.heapBytes)} | ${a.agreeing}/${a.steps} (${fixed((100 * a.agreeing) / a.steps, 0)}%) |`,
+      `| adaptive (${a.bound}, confidence ${a.confidence}) | ${fixed(a.seconds)} s (+${fixed(a.verifySeconds)} s verification) | ${rate(a.filterImageEvaluations, a.seconds)} | ${mib(a.peakRss)} | ${mib(a.peakTensorBytes)} | ${mib(a.heapBytes)} | ${a.agreeing}/${a.steps} (${fixed((100 * a.agreeing) / a.steps, 0)}%)${a.sameCar !== undefined ? `; same CAR ${a.sameCar}/${a.steps}` : ""} |`,
     );
   }
   lines.push(
@@ -112,6 +143,14 @@ function greedySection(greedy: GreedyBenchResult): string[] {
     `Exact speed-up **${fixed(greedy.speedup)}×** (target ≥ ${TARGETS.greedy}×: ${met(greedy.speedup >= TARGETS.greedy)}); ` +
       `choices identical to naive on every step compared: ${greedy.check.mismatches === 0 ? "yes" : "**no**"}.`,
   );
+  if (greedy.floor) {
+    lines.push(
+      `Floor: ${planFlops(greedy.floor)}. Over the run's steps (candidates × images each) that is ` +
+        `${gflop(greedy.floor.flops)}, ${fixed(greedy.floor.seconds, 2)} s at ${fixed(greedy.floor.gflops)} GFLOP/s; ` +
+        `the exact run took **${fixed(greedy.fast.seconds / greedy.floor.seconds)}×** the floor ` +
+        `(its scoring alone ${fixed(greedy.fast.scoringSeconds / greedy.floor.seconds)}×).`,
+    );
+  }
   for (const a of greedy.adaptive) {
     const agreement = a.agreeing / a.steps;
     lines.push(
@@ -178,8 +217,17 @@ export function markdownReport(report: BenchReport): string {
     "",
     `- Date: ${report.date}`,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, ${machine.platform}, Node ${machine.node}`,
-    `- Load average (1 min) at start / end: ${fixed(machine.loadAverage.start, 2)} / ${fixed(machine.loadAverage.end ?? NaN, 2)} — other work shared the cores`,
+    `- Load average (1 min) at start / end${machine.loadAverage.peak !== undefined ? " / highest seen" : ""}: ` +
+      `${fixed(machine.loadAverage.start, 2)} / ${fixed(machine.loadAverage.end ?? NaN, 2)}` +
+      `${machine.loadAverage.peak !== undefined ? ` / ${fixed(machine.loadAverage.peak, 2)}` : ""} — ` +
+      `${(machine.loadAverage.peak ?? machine.loadAverage.end ?? 0) > machine.cores ? "other work shared the cores (the benchmark itself keeps about one busy)" : "the benchmark itself keeps about one core busy"}`,
     `- Backend: ${backend.name} — ${backend.description}`,
+    ...(report.throughput
+      ? [
+          `- Backend throughput, measured in the same process: 3×3 Conv2D ${fixed(report.throughput.conv2dGflops)} GFLOP/s, ` +
+            `1024² matMul ${fixed(report.throughput.matMulGflops)} GFLOP/s (the floor assumes the larger)`,
+        ]
+      : []),
     `- Memory budget of the fast engine: ${report.memoryBudgetMB} MiB; naive runs longer than ${report.naiveSeconds} s are sampled and extrapolated (see below)`,
     "",
     "## How the fast method works",

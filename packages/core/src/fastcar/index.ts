@@ -20,3 +20,4 @@ export {
   type RaceOptions,
   type RaceResult,
 } from "./race.js";
+export { type MaskFlops, maskFlops } from "./floor.js";

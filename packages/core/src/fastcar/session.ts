@@ -53,8 +53,17 @@ export interface CarSessionOptions {
   classwise?: boolean;
   /** Seed of the order images are visited in (default 0); results do not depend on it. */
   seed?: number;
-  /** Largest chunk of images (default 1024); the adaptive race uses smaller ones for a finer grain. */
+  /** Largest chunk of images (default 1024). */
   maxChunkImages?: number;
+  /**
+   * How the visiting order is cut into chunks. "uniform" (default): chunks of `chunkImages`. "doubling" (the
+   * adaptive race): segments ending at N/2^k images seen (k = 1…5, the first at least `firstCheckImages`),
+   * each cut into near-equal chunks of at most `chunkImages`, so the race tests a handful of times (its error
+   * budget δ is split fewer ways) while every pass stays as large as the exact method's.
+   */
+  schedule?: "uniform" | "doubling";
+  /** "doubling" only: fewest images seen at the first segment's end (default 250). */
+  firstCheckImages?: number;
   /** The model's channel graph, if already built. */
   graph?: ChannelGraph;
   /** Which plans may be used; default all. Tests force "general" to check it against the shortcuts. */
@@ -139,6 +148,19 @@ interface Chunk {
   indices: Uint32Array;
 }
 
+/** Fewest images in the first segment of a "doubling" schedule, and most segments. */
+const FIRST_CHECK_IMAGES = 250;
+const DOUBLING_SEGMENTS = 6;
+
+/** Ends of the segments of a "doubling" schedule over `images`: …, N/4, N/2, N (see `schedule`). */
+export function doublingEnds(images: number, firstCheckImages: number): number[] {
+  const ends = [images];
+  while (ends.length < DOUBLING_SEGMENTS && Math.round(ends[0]! / 2) >= Math.max(1, firstCheckImages)) {
+    ends.unshift(Math.round(ends[0]! / 2));
+  }
+  return ends;
+}
+
 function copyRemoval(removal: FilterRemoval): FilterRemoval {
   return new Map([...removal].map(([id, filters]) => [id, new Set(filters)]));
 }
@@ -165,6 +187,11 @@ export class CarSession {
   readonly images: number;
   readonly chunkImages: number;
   readonly chunks: Chunk[];
+  /**
+   * Chunks after which the images seen form a segment of the schedule ("uniform": every chunk; "doubling":
+   * N/32, N/16, …, N/2 and N). The last is always the final chunk.
+   */
+  readonly checkpoints: readonly number[];
   private readonly labels: Int32Array;
   private readonly classes: number;
   private readonly classwise: boolean;
@@ -218,9 +245,26 @@ export class CarSession {
     this.retainLimit = this.budget - working;
     const order = permutation(this.images, createRng(options.seed ?? 0));
     this.chunks = [];
-    for (let start = 0; start < this.images; start += this.chunkImages) {
-      this.chunks.push({ indices: order.slice(start, start + this.chunkImages) });
+    const checkpoints: number[] = [];
+    if (options.schedule === "doubling") {
+      let start = 0;
+      for (const end of doublingEnds(this.images, options.firstCheckImages ?? FIRST_CHECK_IMAGES)) {
+        const pieces = Math.ceil((end - start) / this.chunkImages);
+        for (let k = 0; k < pieces; k++) {
+          const from = start + Math.round(((end - start) * k) / pieces);
+          const to = start + Math.round(((end - start) * (k + 1)) / pieces);
+          this.chunks.push({ indices: order.slice(from, to) });
+        }
+        checkpoints.push(this.chunks.length - 1);
+        start = end;
+      }
+    } else {
+      for (let start = 0; start < this.images; start += this.chunkImages) {
+        this.chunks.push({ indices: order.slice(start, start + this.chunkImages) });
+        checkpoints.push(this.chunks.length - 1);
+      }
     }
+    this.checkpoints = checkpoints;
     this.stats = this.freshStats();
   }
 

@@ -57,6 +57,11 @@ export interface StepScoring {
   filterImageEvaluations: number;
   /** Adaptive with `verify`: whether the choice is the exact method's, which one that is, and its cost. */
   agreesWithExact?: boolean;
+  /**
+   * Adaptive with `verify`: whether the choice has the exact choice's CAR on the whole set (the same net
+   * flips b − c): a different filter of equal CAR — a tie that only the loss increase or the index broke.
+   */
+  sameCarAsExact?: boolean;
   exactChoice?: { groupId: string; filter: number };
   verifySeconds?: number;
   /** Largest tensor memory the engine held while choosing (bytes). */
@@ -119,8 +124,8 @@ export class CarSteps {
       seed: options.seed ?? 0,
       ...(options.graph ? { graph: options.graph } : {}),
       ...(options.memoryBudgetMB !== undefined ? { memoryBudgetMB: options.memoryBudgetMB } : {}),
-      // The race decides after every chunk: about 16 decisions over the set, at least 64 images each.
-      ...(adaptive ? { maxChunkImages: Math.max(64, Math.ceil(dataset.size / 16)) } : {}),
+      // The race tests where segments of N/32 … N/2 images end; chunks stay the exact method's size.
+      ...(adaptive ? { schedule: "doubling" as const } : {}),
     });
     this.imagesPerClass = new Float64Array(dataset.classNames.length);
     for (const label of dataset.labels()) this.imagesPerClass[label]! += 1;
@@ -180,6 +185,14 @@ export class CarSteps {
       step.scoring.exactChoice = exactChoice;
       step.scoring.agreesWithExact =
         exactChoice.groupId === race.choice.groupId && exactChoice.filter === race.choice.filter;
+      const exactScore = exact.groups
+        .find((g) => g.groupId === exactChoice.groupId)
+        ?.filters.find((f) => f.filter === exactChoice.filter)?.score;
+      const { tally } = race.choice;
+      // The race's choice was scored on every image: its CAR is exact too.
+      step.scoring.sameCarAsExact =
+        exactScore !== undefined &&
+        exactScore === carScoreOf(tally, tally.images, race.baseRight, this.imagesPerClass, true).score;
       step.scoring.verifySeconds = (performance.now() - verifyStarted) / 1000;
     }
     return step;
