@@ -48,6 +48,14 @@ export interface AdaptiveBenchResult {
   agreeing: number;
   /** Steps whose choice has the exact choice's CAR on the whole set (agreeing ones included). */
   sameCar: number;
+  /** Per step: the group, candidates, filter·images the race spent, and its agreement. */
+  perStep?: Array<{
+    groupId: string;
+    candidates: number;
+    filterImageEvaluations: number;
+    agrees: boolean;
+    sameCar: boolean;
+  }>;
   filterImageEvaluations: number;
   speedupVsNaive: number;
   speedupVsExact: number;
@@ -254,6 +262,13 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
       steps: result.steps.length,
       agreeing,
       sameCar,
+      perStep: result.steps.map((s) => ({
+        groupId: s.removed[0]!.groupId,
+        candidates: s.candidates,
+        filterImageEvaluations: s.scoring?.filterImageEvaluations ?? 0,
+        agrees: s.scoring?.agreesWithExact ?? false,
+        sameCar: s.scoring?.sameCarAsExact ?? false,
+      })),
       filterImageEvaluations: result.steps.reduce(
         (sum, s) => sum + (s.scoring?.filterImageEvaluations ?? 0),
         0,
