@@ -29,7 +29,10 @@ export interface GreedyBenchOptions {
   memoryBudgetMB: number;
   /** Seconds the naive run may take in full before it is sampled per layer and extrapolated. */
   naiveSeconds: number;
-  /** Naive steps measured per layer when sampling (at least 2). */
+  /**
+   * Naive steps measured per layer when sampling (at least 2), or 0: no naive step is run, the naive time is
+   * extrapolated from timed whole passes of the network (the same per-step model, without its check).
+   */
   naiveStepsPerLayer: number;
   adaptive: Array<{ confidence: number; bound: RaceBound }>;
   /** GFLOP/s the backend reaches on large kernels (bench/throughput.ts), for the floor. */
@@ -80,6 +83,8 @@ export interface GreedyBenchResult {
     extrapolated: boolean;
     measuredSteps: number;
     measuredSeconds: number;
+    /** With no naive step run: whole passes over the set that were timed instead. */
+    timedPasses?: number;
     filterImageEvaluations: number;
     peakRss: number;
     peakTensorBytes: number;
@@ -149,8 +154,15 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
   const naiveTimings: NaiveStepTiming[] = [];
   let mismatches = 0;
   let startup = 0;
+  const passesOnly = !runAll && options.naiveStepsPerLayer === 0;
+  let timedPasses: number[] = [];
+  if (passesOnly) {
+    // No naive step: two more timed passes beside the one above, their mean in the same per-step model.
+    timedPasses = [passSeconds];
+    for (let k = 0; k < 2; k++) timedPasses.push(await timeOnePass(model, dataset));
+  }
   const naive = await measure(async (sample) => {
-    const phases = runAll ? [undefined] : convs;
+    const phases = passesOnly ? [] : runAll ? [undefined] : convs;
     let offset = 0;
     for (const group of phases) {
       const phaseSteps = group ? exact.steps.filter((s) => s.removed[0]!.groupId === group.id) : exact.steps;
@@ -229,10 +241,18 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
       t += measured.length;
     }
   }
-  log(
-    `  greedy, naive method: ${naive.seconds.toFixed(1)} s for ${measuredSteps}/${exact.steps.length} steps` +
-      (complete ? "" : ` → ${naiveSeconds.toFixed(0)} s extrapolated`),
-  );
+  if (passesOnly) {
+    const mean = timedPasses.reduce((a, b) => a + b, 0) / timedPasses.length;
+    naiveSeconds = estimate * (mean / passSeconds);
+    log(
+      `  greedy, naive method: ${timedPasses.length} timed passes → ${naiveSeconds.toFixed(0)} s extrapolated`,
+    );
+  } else {
+    log(
+      `  greedy, naive method: ${naive.seconds.toFixed(1)} s for ${measuredSteps}/${exact.steps.length} steps` +
+        (complete ? "" : ` → ${naiveSeconds.toFixed(0)} s extrapolated`),
+    );
+  }
 
   const adaptive: AdaptiveBenchResult[] = [];
   for (const { confidence, bound } of options.adaptive) {
@@ -321,7 +341,8 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
       seconds: naiveSeconds,
       extrapolated: !complete,
       measuredSteps,
-      measuredSeconds: naive.seconds,
+      measuredSeconds: passesOnly ? timedPasses.reduce((a, b) => a + b, 0) : naive.seconds,
+      ...(passesOnly ? { timedPasses: timedPasses.length } : {}),
       filterImageEvaluations: naiveEvaluations,
       peakRss: naive.peakRss,
       peakTensorBytes: naive.peakTensorBytes,

@@ -20,7 +20,8 @@ const USAGE = `Usage: node dist/bench/run.js [options]
   --tasks car,greedy      what to run (default both)
   --memory-budget MB      the fast engine's budget (default ${DEFAULT_MEMORY_BUDGET_MB})
   --naive-seconds S       a naive run longer than this is sampled and extrapolated (default 120)
-  --naive-steps N         naive greedy steps measured per layer when sampling (default 3)
+  --naive-steps N         naive greedy steps measured per layer when sampling (default 3; at least 2, or 0:
+                          time whole passes only and extrapolate, no naive step run)
   --adaptive C:B,…        adaptive runs as confidence:bound (default 0.95:chernoff,0.95:normal; "none" to skip)
   --write                 write docs/performance.md
   --out FILE              where --write writes (default <repo>/docs/performance.md)
@@ -92,7 +93,10 @@ async function main(): Promise<void> {
         tasks: tasks as Array<"car" | "greedy">,
         memoryBudgetMB: positive("memory-budget", values["memory-budget"], DEFAULT_MEMORY_BUDGET_MB),
         naiveSeconds: positive("naive-seconds", values["naive-seconds"], 120),
-        naiveStepsPerLayer: Math.max(2, Math.round(positive("naive-steps", values["naive-steps"], 3))),
+        naiveStepsPerLayer:
+          values["naive-steps"] === "0"
+            ? 0
+            : Math.max(2, Math.round(positive("naive-steps", values["naive-steps"], 3))),
         batchSize: 256,
         adaptive,
         command,
