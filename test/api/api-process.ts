@@ -1,6 +1,8 @@
 /**
  * The built API (`apps/api/dist/index.js`) as its own process, the way `npm start` runs it, and a client that
- * speaks to it over real HTTP and WebSocket (graphql-ws).
+ * speaks to it over real HTTP and WebSocket (graphql-ws). The client signs in as a user does on a first start:
+ * with the one-time link the API prints, used through the `signInWithLink` mutation; its session is kept per
+ * data directory, so a restarted API (which prints no new link) is spoken to as the same owner.
  */
 import { type ChildProcessByStdio, execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -47,6 +49,10 @@ export interface ApiProcess {
   wsUrl: string;
   /** Every log line the process printed (pino JSON). */
   logs: Array<Record<string, unknown>>;
+  /** The one-time sign-in link the API printed at this start, if it printed one. */
+  signInUrl: string | undefined;
+  /** The owner's session token the client sends (`Authorization: Bearer`); undefined with `signIn: false`. */
+  token: string | undefined;
   query<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** Collects a subscription's results until the server completes it; `onResult` sees each as it comes. */
   subscribe<T>(
@@ -58,8 +64,18 @@ export interface ApiProcess {
   stop(signal: NodeJS.Signals): Promise<number | null>;
 }
 
+/** The owner's session of each data directory the client signed in to (it outlives API restarts). */
+const sessions = new Map<string, string>();
+
+export interface ApiProcessOptions {
+  /** More environment variables for the API (e.g. CARVE_DASHBOARD_URL). */
+  env?: Record<string, string>;
+  /** Use the printed one-time link to sign in (default true); false leaves it for a browser to use. */
+  signIn?: boolean;
+}
+
 /** Starts the API on a free port with `dataDir` as CARVE_DATA_DIR; resolves once it listens. */
-export async function startApiProcess(dataDir: string): Promise<ApiProcess> {
+export async function startApiProcess(dataDir: string, options: ApiProcessOptions = {}): Promise<ApiProcess> {
   const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [API_ENTRY], {
     cwd: ROOT,
     // NODE_ENV as deployed (Vitest sets "test", which changes what Apollo does with signals).
@@ -70,6 +86,7 @@ export async function startApiProcess(dataDir: string): Promise<ApiProcess> {
       HOST: "127.0.0.1",
       CARVE_DATA_DIR: dataDir,
       LOG_LEVEL: "info",
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -102,15 +119,24 @@ export async function startApiProcess(dataDir: string): Promise<ApiProcess> {
   });
   const wsUrl = url.replace(/^http/, "ws");
   const clients: Array<ReturnType<typeof createClient>> = [];
+  // The link is logged right after "listening".
+  const signInUrl = await waitFor(
+    () => logs.find((l) => l.msg === SIGN_IN_MESSAGE)?.url as string | undefined,
+  );
+  if (signInUrl && options.signIn !== false) sessions.set(dataDir, await signInWithLink(url, signInUrl));
+  const token = options.signIn === false ? undefined : sessions.get(dataDir);
+  const authorization: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
 
   return {
     url,
     wsUrl,
     logs,
+    signInUrl,
+    token,
     async query<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
       const response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...authorization },
         body: JSON.stringify({ query, variables }),
       });
       const result = (await response.json()) as GraphQLResponse<T>;
@@ -123,7 +149,12 @@ export async function startApiProcess(dataDir: string): Promise<ApiProcess> {
       variables: Record<string, unknown>,
       onResult?: (result: GraphQLResponse<T>) => void,
     ): Promise<Array<GraphQLResponse<T>>> {
-      const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: authorization,
+      });
       clients.push(client);
       const results: Array<GraphQLResponse<T>> = [];
       return new Promise((resolve, reject) => {
@@ -147,4 +178,32 @@ export async function startApiProcess(dataDir: string): Promise<ApiProcess> {
       return code;
     },
   };
+}
+
+const SIGN_IN_MESSAGE = "sign in to Carve with this one-time link";
+
+/** Polls `read` for up to 2 s (a log line that follows another by a moment); undefined if it never comes. */
+async function waitFor<T>(read: () => T | undefined): Promise<T | undefined> {
+  for (let i = 0; i < 40; i++) {
+    const value = read();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return undefined;
+}
+
+/** Uses a printed one-time sign-in link (the API's or the dashboard's) and returns the session token. */
+async function signInWithLink(graphqlUrl: string, link: string): Promise<string> {
+  const token = new URL(link).searchParams.get("token");
+  const response = await fetch(graphqlUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      query: "mutation($token: String!) { signInWithLink(token: $token) { user { email } } }",
+      variables: { token },
+    }),
+  });
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith("carve_session="));
+  if (!cookie) throw new Error(`signing in with ${link} failed: ${await response.text()}`);
+  return cookie.slice("carve_session=".length).split(";")[0]!;
 }

@@ -130,7 +130,9 @@ describe("pruning runs in the built API, end to end", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "carve-e2e-artifact-"));
     try {
       for (const file of pruningRun.artifact.files) {
-        const response = await fetch(origin + file.url);
+        const response = await fetch(origin + file.url, {
+          headers: { authorization: `Bearer ${api.token}` },
+        });
         expect(response.status).toBe(200);
         writeFileSync(path.join(dir, file.name), Buffer.from(await response.arrayBuffer()));
       }

@@ -1,5 +1,9 @@
 /** The one request context, built the same way for HTTP requests and WebSocket operations. */
+import type { Kysely } from "kysely";
+
+import type { DB } from "./db/schema.js";
 import { type Loaders, createLoaders } from "./loaders.js";
+import { Access } from "./modules/access/access.js";
 import { type TeamsContext, type TeamsRequest, createTeamsContext } from "./modules/auth/teams.context.js";
 import type { Teams } from "./modules/auth/teams.js";
 import type { AnalysisRepository } from "./modules/analysis/analysis.repository.js";
@@ -26,6 +30,8 @@ export interface Services {
 /** Also who is asking (`identity()`), and the teams services (see modules/auth/teams.context.ts). */
 export interface Context extends TeamsContext {
   services: Services;
+  /** What the caller may read and change (modules/access/access.ts); every resolver asks it first. */
+  access: Access;
   /** Fresh per request (or per WebSocket operation), so nothing is cached across requests. */
   loaders: Loaders;
 }
@@ -35,13 +41,30 @@ export function createContext(
     services: Services;
     repositories: { models: ModelRepository; analyses: AnalysisRepository; datasets: DatasetRepository };
     teams: Teams;
+    db: Kysely<DB>;
   },
   request: TeamsRequest = { headers: {} },
   options: { setCookie?: (value: string) => void; secureCookies?: boolean } = {},
 ): Context {
+  const teams = createTeamsContext(app.teams, request, options);
   return {
-    ...createTeamsContext(app.teams, request, options),
+    ...teams,
+    access: accessOf(app, teams, request),
     services: app.services,
     loaders: createLoaders(app.repositories, app.services),
   };
+}
+
+/** The request's Access alone, for plain HTTP routes (uploads, downloads) that need no GraphQL context. */
+export function createAccess(app: { teams: Teams; db: Kysely<DB> }, request: TeamsRequest): Access {
+  return accessOf(app, createTeamsContext(app.teams, request), request);
+}
+
+function accessOf(app: { teams: Teams; db: Kysely<DB> }, teams: TeamsContext, request: TeamsRequest): Access {
+  return new Access({
+    db: app.db,
+    shares: app.teams.shares,
+    identity: teams.identity,
+    shareToken: request.shareToken,
+  });
 }

@@ -49,7 +49,7 @@ const DATASET_FIELDS =
 async function upload(files: Map<string, Buffer | string>): Promise<Response> {
   const form = new FormData();
   for (const [name, bytes] of files) form.append("file", new Blob([bytes]), name);
-  return fetch(uploadUrl, { method: "POST", body: form });
+  return fetch(uploadUrl, { method: "POST", body: form, headers: api.headers() });
 }
 
 async function uploadId(files: Map<string, Buffer | string>): Promise<string> {

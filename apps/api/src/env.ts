@@ -67,6 +67,12 @@ const EnvSchema = z.object({
   CARVE_ALLOWED_PATHS: z.string().min(1).optional(),
   /** Largest upload POST /uploads accepts, in MB (all files together). */
   CARVE_MAX_UPLOAD_MB: integerText(1, 100_000).default(200),
+  /**
+   * The dashboard's URL (e.g. http://localhost:3000): the first start's sign-in link then opens the
+   * dashboard's sign-in page, which sets the session cookie on the dashboard's own origin. Unset: the link
+   * is the API's own GET /auth/sign-in.
+   */
+  CARVE_DASHBOARD_URL: z.string().url().optional(),
   /** Browser origins allowed by CORS, separated by ","; "*" allows any. */
   CARVE_CORS_ORIGINS: z.string().min(1).default("http://localhost:3000"),
   /** Deepest field nesting a query may have. */

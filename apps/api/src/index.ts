@@ -6,7 +6,7 @@ import "reflect-metadata";
 
 import { EnvError, parseEnv } from "./env.js";
 import { createLogger } from "./logger.js";
-import { signInLinkUrl } from "./modules/auth/auth.routes.js";
+import { dashboardSignInUrl, signInLinkUrl } from "./modules/auth/auth.routes.js";
 import { createServer } from "./server.js";
 
 let env;
@@ -33,7 +33,9 @@ if (process.stdout.isTTY) console.log(`\n  Carve API: ${url}\n  Subscriptions: $
 // Logged as a JSON line like everything else on stdout (npm start and the process tests read them), and
 // repeated plainly on a terminal.
 if (server.signInToken) {
-  const signInUrl = signInLinkUrl(url.replace(/\/graphql$/, ""), server.signInToken);
+  const signInUrl = server.env.CARVE_DASHBOARD_URL
+    ? dashboardSignInUrl(server.env.CARVE_DASHBOARD_URL, server.signInToken)
+    : signInLinkUrl(url.replace(/\/graphql$/, ""), server.signInToken);
   logger.info({ url: signInUrl }, "sign in to Carve with this one-time link");
   if (process.stdout.isTTY) console.log(`  Sign in (one-time link): ${signInUrl}\n`);
 }

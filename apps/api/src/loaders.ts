@@ -34,7 +34,11 @@ export interface Loaders {
   weightImage: DataLoader<FilterKey, Buffer | null, string>;
   dataset: DataLoader<string, DatasetRow | undefined>;
   /** The registered dataset of a location (a built-in name or a folder), for Model.defaultDataset. */
-  datasetByLocation: DataLoader<string, DatasetRow | undefined>;
+  datasetByLocation: DataLoader<
+    { location: string; workspaceId: string | null },
+    DatasetRow | undefined,
+    string
+  >;
   /** A model's evaluations, oldest first. */
   evaluations: DataLoader<string, EvaluationRow[]>;
   /** A filter's top-activating patches: a page of a layer's filters becomes one worker task. */
@@ -80,10 +84,12 @@ export function createLoaders(
       const byId = new Map((await repos.datasets.findByIds(ids)).map((d) => [d.id, d]));
       return ids.map((id) => byId.get(id));
     }),
-    datasetByLocation: new DataLoader(async (locations) => {
-      const found = await repos.datasets.findByLocations(locations);
-      return locations.map((l) => found.get(l));
-    }),
+    /** A model's own dataset as its workspace sees it: built in, or registered in that workspace. */
+    datasetByLocation: new DataLoader(
+      (keys: ReadonlyArray<{ location: string; workspaceId: string | null }>) =>
+        repos.datasets.findByLocations(keys),
+      { cacheKeyFn: (k) => `${k.workspaceId ?? ""}\u0000${k.location}` },
+    ),
     evaluations: new DataLoader(async (modelIds) => {
       const rows = await repos.datasets.evaluationsOf(modelIds);
       return modelIds.map((id) => rows.filter((r) => r.modelId === id));

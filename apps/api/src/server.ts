@@ -20,7 +20,8 @@ import { useServer } from "graphql-ws/use/ws";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
 
-import { type Context, createContext } from "./context.js";
+import { type Context, createAccess, createContext } from "./context.js";
+import type { TeamsRequest } from "./modules/auth/teams.context.js";
 import { type Store, openStore } from "./db/store.js";
 import { SettingsRepository } from "./db/settings.repository.js";
 import { type Env, parseEnv, storeConfig } from "./env.js";
@@ -36,7 +37,7 @@ import { AnalysisService } from "./modules/analysis/analysis.service.js";
 import { authRouter } from "./modules/auth/auth.routes.js";
 import { bootstrap } from "./modules/auth/bootstrap.js";
 import { loadSecrets } from "./modules/auth/secrets.js";
-import { createTeams } from "./modules/auth/teams.js";
+import { type Teams, createTeams } from "./modules/auth/teams.js";
 import { DatasetRepository } from "./modules/dataset/dataset.repository.js";
 import { DatasetService } from "./modules/dataset/dataset.service.js";
 import { modelFactsReader } from "./modules/dataset/model-facts.js";
@@ -44,6 +45,8 @@ import { FilterService } from "./modules/filter/filter.service.js";
 import { TopPatchesService } from "./modules/filter/top-patches.service.js";
 import { ModelRepository } from "./modules/model/model.repository.js";
 import { ModelService } from "./modules/model/model.service.js";
+import { SHARE_HEADER } from "./modules/access/access.js";
+import { adoptUnowned } from "./modules/access/adopt.js";
 import { artifactRouter } from "./modules/pruning/artifact.routes.js";
 import { PruningRunRepository } from "./modules/pruning/run.repository.js";
 import { ARTIFACTS_PATH, PruningRunService } from "./modules/pruning/run.service.js";
@@ -76,6 +79,10 @@ export interface CarveServer {
    * signInLinkUrl); undefined once they have.
    */
   readonly signInToken: string | undefined;
+  /** Accounts, workspaces, share links and annotations. */
+  readonly teams: Teams;
+  /** The default workspace (the first start's), or null for a database whose accounts predate it. */
+  readonly defaultWorkspaceId: string | null;
   /** Starts accepting connections; resolves with the address (port 0 picks a free port). */
   listen(port?: number, host?: string): Promise<{ port: number; url: string; wsUrl: string }>;
   /**
@@ -190,7 +197,7 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
     await store.close();
     throw error;
   }
-  const app = { services, repositories, teams };
+  const app = { services, repositories, teams, db: store.db };
 
   try {
     await analyses.recover();
@@ -199,16 +206,21 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
     await store.close();
     throw error;
   }
-  if (env.CARVE_SEED_DEMOS) await services.models.seedDemos();
-  // Built-in datasets are read in the background (several seconds of work): the API answers meanwhile.
-  if (env.CARVE_SEED_DEMOS) void datasets.seedBuiltins();
-  await datasets.recover();
   // The first start creates the default workspace and its owner, who signs in with a one-time link.
   const firstStart = await bootstrap(teams.auth, { ownerEmail: env.CARVE_OWNER_EMAIL });
   if (firstStart.state !== "done")
     logger.info(
       "the default workspace's owner has not signed in yet: a new one-time sign-in link was issued",
     );
+  if (firstStart.workspaceId) {
+    // Models and datasets from before workspaces existed join the default workspace.
+    const adopted = await adoptUnowned(store.db, firstStart.workspaceId);
+    if (adopted.models + adopted.datasets > 0) logger.info(adopted, "adopted by the default workspace");
+    if (env.CARVE_SEED_DEMOS) await services.models.seedDemos(firstStart.workspaceId);
+  }
+  // Built-in datasets are read in the background (several seconds of work): the API answers meanwhile.
+  if (env.CARVE_SEED_DEMOS) void datasets.seedBuiltins();
+  await datasets.recover();
   const swept = await uploads.sweep();
   if (swept > 0) logger.info({ uploads: swept }, "stale uploads deleted");
 
@@ -231,6 +243,8 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
                 ? ctx.connectionParams.authorization
                 : undefined,
           },
+          shareToken:
+            typeof ctx.connectionParams?.share === "string" ? ctx.connectionParams.share : undefined,
           ip: ctx.extra.request.socket.remoteAddress,
         }),
       // The same limits as over HTTP: depth as a validation rule, complexity once the variables are known.
@@ -290,26 +304,34 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
   expressApp.use(cors(origins.includes("*") ? { origin: true } : { origin: origins, credentials: true }));
   expressApp.use(
     authRouter(teams, {
-      redirectTo: origins.find((o) => o !== "*") ?? "/",
+      redirectTo: env.CARVE_DASHBOARD_URL ?? origins.find((o) => o !== "*") ?? "/",
       secureCookies: false,
     }),
   );
-  expressApp.use(uploadRouter({ store: uploads, maxBytes: env.CARVE_MAX_UPLOAD_MB * 1024 * 1024, logger }));
+  // Plain HTTP routes decide access as GraphQL does, from the same credentials.
+  const httpRequest = (req: express.Request): TeamsRequest => ({
+    headers: { cookie: req.headers.cookie, authorization: req.headers.authorization },
+    shareToken: req.get(SHARE_HEADER) ?? (typeof req.query.share === "string" ? req.query.share : undefined),
+    ip: req.ip,
+  });
+  const accessFor = (req: express.Request) => createAccess(app, httpRequest(req));
+  expressApp.use(
+    uploadRouter({ store: uploads, maxBytes: env.CARVE_MAX_UPLOAD_MB * 1024 * 1024, logger, accessFor }),
+  );
   expressApp.get("/healthz", (_req, res) => {
     res.json({ status: "ok", jobs: queue.stats() });
   });
   // Compressed models of pruning runs, for tf.loadLayersModel(origin + artifact.modelJsonUrl).
-  expressApp.use(ARTIFACTS_PATH, artifactRouter(services.runs));
+  expressApp.use(ARTIFACTS_PATH, artifactRouter(services.runs, accessFor));
   expressApp.use(
     GRAPHQL_PATH,
     express.json({ limit: "1mb" }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
-        createContext(
-          app,
-          { headers: { cookie: req.headers.cookie, authorization: req.headers.authorization }, ip: req.ip },
-          { setCookie: (value) => res.append("Set-Cookie", value), secureCookies: req.secure },
-        ),
+        createContext(app, httpRequest(req), {
+          setCookie: (value) => res.append("Set-Cookie", value),
+          secureCookies: req.secure,
+        }),
     }),
   );
 
@@ -323,6 +345,8 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
     store,
     services,
     signInToken: firstStart.state === "done" ? undefined : firstStart.signInToken,
+    teams,
+    defaultWorkspaceId: firstStart.workspaceId,
     listen(port = env.PORT, host = env.HOST) {
       return new Promise((resolve, reject) => {
         httpServer.once("error", reject);

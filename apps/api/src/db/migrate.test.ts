@@ -84,6 +84,7 @@ const DECLARED: { [T in keyof DB]: { [C in keyof DB[T]]-?: true } } = {
     testAccuracy: true,
     createdAt: true,
     updatedAt: true,
+    workspaceId: true,
   },
   layers: {
     modelId: true,
@@ -231,6 +232,7 @@ const DECLARED: { [T in keyof DB]: { [C in keyof DB[T]]-?: true } } = {
     validationSize: true,
     testSize: true,
     createdAt: true,
+    workspaceId: true,
   },
   modelEvaluations: {
     id: true,
@@ -390,7 +392,7 @@ describe("migration files", () => {
     expect(expected).toEqual(
       expect.arrayContaining([
         "primary key models(id)",
-        "unique models(source)",
+        "unique models(workspace_id,source)",
         "car_scores.analysis_id references analyses ON DELETE CASCADE",
       ]),
     );

@@ -39,6 +39,8 @@ export interface ModelsTable {
   testAccuracy: number | null;
   createdAt: string;
   updatedAt: string;
+  /** The workspace it belongs to (migration 0006); NULL only for rows from before it, until adopted at start. */
+  workspaceId: string | null;
 }
 
 export interface LayersTable {
@@ -137,6 +139,8 @@ export interface DatasetsTable {
   validationSize: number | null;
   testSize: number;
   createdAt: string;
+  /** The workspace it belongs to (migration 0006); NULL for a built-in dataset, which every member reads. */
+  workspaceId: string | null;
 }
 
 /** A model's accuracy on a split (or a sample of it) of a dataset (migration 0003). */

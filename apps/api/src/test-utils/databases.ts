@@ -9,7 +9,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+import type { Kysely } from "kysely";
 import pg from "pg";
+
+import type { DB } from "../db/schema.js";
 
 import { type Dialect, type StoreConfig, describePostgresUrl } from "../db/store.js";
 
@@ -66,4 +69,11 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   } finally {
     await client.end();
   }
+}
+
+/** Inserts a workspace row (models and datasets belong to one) and returns its id. */
+export async function insertWorkspace(db: Kysely<DB>, id = "w1", name = "Test workspace"): Promise<string> {
+  const at = "2026-01-01T00:00:00.000Z";
+  await db.insertInto("workspaces").values({ id, name, createdAt: at, updatedAt: at }).execute();
+  return id;
 }

@@ -1,6 +1,7 @@
 /**
  * Starts the API on port 0 with a temporary data directory and talks to it the way clients do: HTTP POSTs
- * for queries and mutations, a graphql-ws client for subscriptions.
+ * for queries and mutations, a graphql-ws client for subscriptions. Requests go as the default workspace's
+ * owner (a session token sent as `Authorization: Bearer`) unless they say otherwise (`as`).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +11,12 @@ import { createClient } from "graphql-ws";
 import { pino } from "pino";
 import WebSocket from "ws";
 
+import { BOOTSTRAP_OWNER_SETTING } from "../modules/auth/bootstrap.js";
+import type { Role } from "../modules/workspace/roles.js";
 import { type CarveServer, type ServerDeps, createServer } from "../server.js";
+
+/** Who a request goes as: a token (session or API token), and/or a share link's token; null: no credentials. */
+export type RequestAs = { token?: string | undefined; share?: string | undefined } | null;
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
@@ -22,18 +28,32 @@ export interface TestServer {
   url: string;
   wsUrl: string;
   dataDir: string;
+  /** The default workspace, which holds the demo models. */
+  workspaceId: string;
+  /** The default workspace owner's session token (requests use it unless `as` says otherwise). */
+  ownerToken: string;
+  /** Authorization headers of a token, for plain HTTP routes (uploads, downloads). */
+  headers(as?: RequestAs): Record<string, string>;
+  /** A new account that is a member of `workspaceId` (default: the default workspace) with `role`; its token. */
+  addMember(email: string, role: Role, workspaceId?: string): Promise<string>;
   /** POSTs one operation; resolves with the whole response (data and errors). */
   request<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
+    as?: RequestAs,
   ): Promise<GraphQLResponse<T>>;
   /** Like `request`, but fails the test on any error and returns `data`. */
-  query<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  query<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    as?: RequestAs,
+  ): Promise<T>;
   /** Subscribes over WebSocket and collects every result until the server completes the stream. */
   subscribe<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
     onResult?: (result: GraphQLResponse<T>) => void,
+    as?: RequestAs,
   ): Promise<Array<GraphQLResponse<T>>>;
   /** Stops the server; keeps the data directory unless `removeData`. */
   stop(options?: { removeData?: boolean }): Promise<void>;
@@ -54,11 +74,35 @@ export async function startTestServer(
   });
   const { url, wsUrl } = await server.listen(0, "127.0.0.1");
   const clients: Array<ReturnType<typeof createClient>> = [];
+  const { auth } = server.teams;
+  const workspaceId = server.defaultWorkspaceId;
+  const owner = await server.store.db
+    .selectFrom("settings")
+    .select("value")
+    .where("key", "=", BOOTSTRAP_OWNER_SETTING)
+    .executeTakeFirst();
+  if (!workspaceId || !owner)
+    throw new Error("the test server started without a default workspace and owner");
+  const ownerToken = (await auth.startSessionFor(owner.value)).sessionToken;
+  const as = (given: RequestAs | undefined): RequestAs =>
+    given === undefined ? { token: ownerToken } : given;
 
-  async function request<T>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+  function headers(given?: RequestAs): Record<string, string> {
+    const who = as(given);
+    return {
+      ...(who?.token ? { authorization: `Bearer ${who.token}` } : {}),
+      ...(who?.share ? { "x-carve-share": who.share } : {}),
+    };
+  }
+
+  async function request<T>(
+    query: string,
+    variables?: Record<string, unknown>,
+    who?: RequestAs,
+  ): Promise<GraphQLResponse<T>> {
     const response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...headers(who) },
       body: JSON.stringify({ query, variables }),
     });
     return (await response.json()) as GraphQLResponse<T>;
@@ -69,9 +113,21 @@ export async function startTestServer(
     url,
     wsUrl,
     dataDir,
+    workspaceId,
+    ownerToken,
+    headers,
+    async addMember(email, role, inWorkspace = workspaceId) {
+      const user = await auth.createAccount({ email });
+      const at = new Date().toISOString();
+      await server.store.db
+        .insertInto("memberships")
+        .values({ workspaceId: inWorkspace, userId: user.id, role, createdAt: at, updatedAt: at })
+        .execute();
+      return (await auth.startSessionFor(user.id)).sessionToken;
+    },
     request,
-    async query<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
-      const result = await request<T>(query, variables);
+    async query<T>(query: string, variables?: Record<string, unknown>, who?: RequestAs): Promise<T> {
+      const result = await request<T>(query, variables, who);
       if (result.errors?.length || !result.data) {
         throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
       }
@@ -81,8 +137,16 @@ export async function startTestServer(
       query: string,
       variables?: Record<string, unknown>,
       onResult?: (r: GraphQLResponse<T>) => void,
+      who?: RequestAs,
     ): Promise<Array<GraphQLResponse<T>>> {
-      const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+      const { authorization, "x-carve-share": share } = headers(who);
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: true,
+        connectionParams: { ...(authorization ? { authorization } : {}), ...(share ? { share } : {}) },
+      });
       clients.push(client);
       const results: Array<GraphQLResponse<T>> = [];
       return new Promise<Array<GraphQLResponse<T>>>((resolve, reject) => {

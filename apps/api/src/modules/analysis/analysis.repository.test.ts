@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { SettingsRepository } from "../../db/settings.repository.js";
 import { type Store, openStore } from "../../db/store.js";
-import { DIALECTS, type TestDatabase, createTestDatabase } from "../../test-utils/databases.js";
+import {
+  DIALECTS,
+  type TestDatabase,
+  createTestDatabase,
+  insertWorkspace,
+} from "../../test-utils/databases.js";
 import { ModelRepository } from "../model/model.repository.js";
 import { AnalysisRepository, type NewAnalysis } from "./analysis.repository.js";
 
@@ -29,6 +34,7 @@ describe.each(DIALECTS)("AnalysisRepository and SettingsRepository on %s", (dial
     database = await createTestDatabase(dialect, "analysis_repository");
     store = await openStore(database.config);
     analyses = new AnalysisRepository(store.db);
+    await insertWorkspace(store.db);
     await new ModelRepository(store.db).insert(
       "m",
       { kind: "path", path: "/m" },
@@ -48,6 +54,7 @@ describe.each(DIALECTS)("AnalysisRepository and SettingsRepository on %s", (dial
         filters: [],
       },
       "2026-01-01T00:00:00.000Z",
+      "w1",
     );
   });
   afterAll(async () => {

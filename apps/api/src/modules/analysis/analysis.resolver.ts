@@ -11,33 +11,42 @@ import { Analysis } from "./analysis.type.js";
 
 @Resolver(() => Analysis)
 export class AnalysisResolver {
-  @Query(() => Analysis, { description: "One analysis; NOT_FOUND for an unknown id." })
-  analysis(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Analysis> {
+  @Query(() => Analysis, {
+    description: "One analysis; NOT_FOUND for an unknown id (or another workspace's).",
+  })
+  async analysis(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Analysis> {
+    await ctx.access.analysis(id);
     return ctx.services.analyses.get(id);
   }
 
   @Mutation(() => Analysis, {
-    description: "Queues a CAR analysis; follow it with the analysisProgress subscription.",
+    description: "Queues a CAR analysis (editors); follow it with the analysisProgress subscription.",
   })
-  startAnalysis(
+  async startAnalysis(
     @Arg("input", () => StartAnalysisInput) input: StartAnalysisInput,
     @Ctx() ctx: Context,
   ): Promise<Analysis> {
+    // A datasetId of another workspace answers NOT_FOUND in the service (the model's datasets only).
+    await ctx.access.model(input.modelId, "EDITOR", "input.modelId");
     return ctx.services.analyses.start(input);
   }
 
   @Mutation(() => Analysis, {
-    description: "Cancels a queued or running analysis; a finished one is returned unchanged.",
+    description: "Cancels a queued or running analysis (editors); a finished one is returned unchanged.",
   })
-  cancelAnalysis(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Analysis> {
+  async cancelAnalysis(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Analysis> {
+    await ctx.access.analysis(id, "EDITOR");
     return ctx.services.analyses.cancel(id);
   }
 
   @Subscription(() => Analysis, {
     description:
       "The analysis as it is now, then after every change (progress, status), ending with its final status.",
-    subscribe: ({ args, context }) =>
-      (context as Context).services.analyses.progressEvents(args.id as string),
+    subscribe: async ({ args, context }) => {
+      const ctx = context as Context;
+      await ctx.access.analysis(args.id as string);
+      return ctx.services.analyses.progressEvents(args.id as string);
+    },
   })
   analysisProgress(@Root() row: AnalysisRow, @Arg("id", () => ID) _id: string): Analysis {
     return toAnalysis(row);

@@ -43,7 +43,7 @@ describe.each(DIALECTS)("annotations on %s", (dialect) => {
       const { token } = await t.workspaces.createInvite(owner, workspaceId, { role });
       await t.workspaces.acceptInvite(who, token);
     }
-    modelId = await t.insertModel("annotated");
+    modelId = await t.insertModel("annotated", workspaceId);
     await t.insertRun(modelId, "run-1");
   });
   afterAll(async () => t?.close());
@@ -178,7 +178,7 @@ describe.each(DIALECTS)("annotations on %s", (dialect) => {
   });
 
   it("go with their filter's model and with their run when those are deleted", async () => {
-    const model = await t.insertModel("doomed");
+    const model = await t.insertModel("doomed", workspaceId);
     await t.insertRun(model, "run-doomed");
     await t.annotations.create(editor, workspaceId, {
       kind: "LABEL",

@@ -44,6 +44,14 @@ export function authRouter(teams: Teams, options: AuthRouterOptions): Router {
   return router;
 }
 
+/** The dashboard's page that signs in with a one-time link (it asks for a click, so link previews do not use it up). */
+export const DASHBOARD_SIGN_IN_PATH = "/sign-in/link";
+
+/** The sign-in link to print when the dashboard's URL is known. */
+export function dashboardSignInUrl(dashboardUrl: string, token: string): string {
+  return `${dashboardUrl.replace(/\/+$/, "")}${DASHBOARD_SIGN_IN_PATH}?token=${encodeURIComponent(token)}`;
+}
+
 /** The sign-in link to print: the API's origin, the route, the token. */
 export function signInLinkUrl(apiOrigin: string, token: string): string {
   return `${apiOrigin.replace(/\/+$/, "")}${SIGN_IN_PATH}?token=${encodeURIComponent(token)}`;

@@ -22,6 +22,8 @@ export interface TeamsContext {
 
 export interface TeamsRequest {
   headers: { cookie?: string | undefined; authorization?: string | undefined };
+  /** A share link's token (`X-Carve-Share` header, or the `share` connection parameter over WebSocket). */
+  shareToken?: string | undefined;
   /** The client's address (Express's `req.ip`). */
   ip?: string | undefined;
 }

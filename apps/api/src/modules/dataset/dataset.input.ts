@@ -8,6 +8,14 @@ import { DatasetSplit } from "../analysis/analysis.type.js";
     "POST /uploads).",
 })
 export class RegisterDatasetInput {
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "The workspace it goes into (you need the EDITOR role there). Optional when you are an editor of exactly " +
+      "one workspace.",
+  })
+  workspaceId?: string | null;
+
   @Field(() => String, {
     nullable: true,
     description: "A built-in dataset: mnist, fashion-mnist, shapes-tint or shapes-isoluminant.",

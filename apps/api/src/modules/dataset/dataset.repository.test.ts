@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { type Store, openStore } from "../../db/store.js";
 import type { InspectResult } from "../../jobs/worker-protocol.js";
-import { DIALECTS, type TestDatabase, createTestDatabase } from "../../test-utils/databases.js";
+import {
+  DIALECTS,
+  type TestDatabase,
+  createTestDatabase,
+  insertWorkspace,
+} from "../../test-utils/databases.js";
 import { ModelRepository } from "../model/model.repository.js";
 import { DatasetRepository, type DatasetRow } from "./dataset.repository.js";
 
@@ -42,6 +47,7 @@ const DIGITS: DatasetRow = {
   validationSize: null,
   testSize: 100,
   createdAt: "2026-01-01T00:00:00.000Z",
+  workspaceId: "w1",
 };
 
 describe.each(DIALECTS)("on %s", (dialect) => {
@@ -55,19 +61,29 @@ describe.each(DIALECTS)("on %s", (dialect) => {
     store = await openStore(database.config);
     datasets = new DatasetRepository(store.db);
     models = new ModelRepository(store.db);
+    await insertWorkspace(store.db);
+    await insertWorkspace(store.db, "w2");
     await models.insert(
       "m1",
       { kind: "path", path: "/m/1" },
       inspected("Digits_CNN"),
       "2026-01-01T00:00:01Z",
+      "w1",
     );
     await models.insert(
       "m2",
       { kind: "path", path: "/m/2" },
       inspected("100% model"),
       "2026-01-01T00:00:02Z",
+      "w1",
     );
-    await models.insert("m3", { kind: "path", path: "/m/3" }, inspected("alpha"), "2026-01-01T00:00:03Z");
+    await models.insert(
+      "m3",
+      { kind: "path", path: "/m/3" },
+      inspected("alpha"),
+      "2026-01-01T00:00:03Z",
+      "w1",
+    );
   });
 
   afterAll(async () => {
@@ -75,14 +91,22 @@ describe.each(DIALECTS)("on %s", (dialect) => {
     await database?.drop();
   });
 
-  it("stores a dataset and reads its arrays back, by id and by location", async () => {
+  it("stores a dataset and reads its arrays back, by id and by location, within its workspace only", async () => {
     await datasets.insert(DIGITS);
     expect(await datasets.findById("d1")).toEqual(DIGITS);
-    expect(await datasets.findByLocation("/data/digits")).toEqual(DIGITS);
-    expect((await datasets.findByLocations(["/data/digits", "/nowhere"])).get("/data/digits")).toEqual(
-      DIGITS,
-    );
-    expect(await datasets.count()).toBe(1);
+    expect(await datasets.findByLocation("/data/digits", "w1")).toEqual(DIGITS);
+    expect(await datasets.findByLocation("/data/digits", "w2")).toBeUndefined();
+    expect(await datasets.findByLocation("/data/digits", null)).toBeUndefined();
+    expect(
+      await datasets.findByLocations([
+        { location: "/data/digits", workspaceId: "w1" },
+        { location: "/nowhere", workspaceId: "w1" },
+        { location: "/data/digits", workspaceId: "w2" },
+      ]),
+    ).toEqual([DIGITS, undefined, undefined]);
+    expect(await datasets.count(["w1"])).toBe(1);
+    expect(await datasets.count(["w2"])).toBe(0);
+    expect(await datasets.count([])).toBe(0);
   });
 
   it("stores an evaluation asked for twice once, and records its result", async () => {

@@ -26,6 +26,8 @@ export interface DatasetRow {
   validationSize: number | null;
   testSize: number;
   createdAt: string;
+  /** null for a built-in dataset (every workspace reads it). */
+  workspaceId: string | null;
 }
 
 export type EvaluationStatusValue = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED";
@@ -99,31 +101,51 @@ export class DatasetRepository {
     return rows.map(toDatasetRow);
   }
 
-  /** Datasets registered with this location (a built-in name or a folder), oldest first. */
-  async findByLocation(location: string): Promise<DatasetRow | undefined> {
+  /**
+   * The dataset registered with this location (a built-in name or a folder) that a workspace sees: built in,
+   * or the workspace's own (the oldest); `null` looks at built-in datasets only.
+   */
+  async findByLocation(location: string, workspaceId: string | null): Promise<DatasetRow | undefined> {
     const row = await this.db
       .selectFrom("datasets")
       .selectAll()
       .where("location", "=", location)
+      .where((eb) =>
+        workspaceId === null
+          ? eb("workspaceId", "is", null)
+          : eb.or([eb("workspaceId", "is", null), eb("workspaceId", "=", workspaceId)]),
+      )
       .orderBy("createdAt")
       .orderBy("id")
       .executeTakeFirst();
     return row && toDatasetRow(row);
   }
 
-  /** The oldest dataset of each location (one query for a DataLoader batch). */
-  async findByLocations(locations: readonly string[]): Promise<Map<string, DatasetRow>> {
-    const found = new Map<string, DatasetRow>();
-    if (locations.length === 0) return found;
+  /**
+   * {@link findByLocation} for many (location, workspace) pairs in one query (a DataLoader batch); the
+   * answers in the order of `keys`.
+   */
+  async findByLocations(
+    keys: ReadonlyArray<{ location: string; workspaceId: string | null }>,
+  ): Promise<Array<DatasetRow | undefined>> {
+    if (keys.length === 0) return [];
     const rows = await this.db
       .selectFrom("datasets")
       .selectAll()
-      .where("location", "in", [...locations])
-      .orderBy("createdAt", "desc")
-      .orderBy("id", "desc")
+      .where(
+        "location",
+        "in",
+        keys.map((k) => k.location),
+      )
+      .orderBy("createdAt")
+      .orderBy("id")
       .execute();
-    for (const row of rows) found.set(row.location, toDatasetRow(row));
-    return found;
+    return keys.map((key) => {
+      const row = rows.find(
+        (r) => r.location === key.location && (r.workspaceId === null || r.workspaceId === key.workspaceId),
+      );
+      return row && toDatasetRow(row);
+    });
   }
 
   async all(): Promise<DatasetRow[]> {
@@ -136,9 +158,9 @@ export class DatasetRepository {
     return rows.map(toDatasetRow);
   }
 
-  async list(limit: number, offset: number): Promise<DatasetRow[]> {
-    const rows = await this.db
-      .selectFrom("datasets")
+  /** Built-in datasets and those of `workspaceIds` (what the caller may read). */
+  async list(limit: number, offset: number, workspaceIds: readonly string[]): Promise<DatasetRow[]> {
+    const rows = await this.visible(workspaceIds)
       .selectAll()
       .orderBy("createdAt")
       .orderBy("id")
@@ -148,12 +170,22 @@ export class DatasetRepository {
     return rows.map(toDatasetRow);
   }
 
-  async count(): Promise<number> {
-    const row = await this.db
-      .selectFrom("datasets")
+  async count(workspaceIds: readonly string[]): Promise<number> {
+    const row = await this.visible(workspaceIds)
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  private visible(workspaceIds: readonly string[]) {
+    return this.db
+      .selectFrom("datasets")
+      .where((eb) =>
+        eb.or([
+          eb("workspaceId", "is", null),
+          ...(workspaceIds.length > 0 ? [eb("workspaceId", "in", workspaceIds)] : []),
+        ]),
+      );
   }
 
   /** Deletes the dataset; its evaluations go with it (foreign key cascade). */

@@ -10,13 +10,23 @@ import { Dataset, DatasetConnection, ModelEvaluation } from "./dataset.type.js";
 
 @Resolver(() => Dataset)
 export class DatasetResolver {
-  @Query(() => DatasetConnection, { description: "Registered datasets, oldest first." })
-  datasets(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context): Promise<DatasetConnection> {
-    return ctx.services.datasets.list(page);
+  @Query(() => DatasetConnection, {
+    description:
+      "Datasets the caller may use, oldest first: the built-in ones and those of their workspaces (or of " +
+      "workspaceId only, besides the built-in ones).",
+  })
+  async datasets(
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg("workspaceId", () => ID, { nullable: true }) workspaceId: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<DatasetConnection> {
+    const scope = await ctx.access.readScope(workspaceId);
+    return ctx.services.datasets.list(page, scope.workspaceIds);
   }
 
-  @Query(() => Dataset, { description: "One dataset; NOT_FOUND for an unknown id." })
-  dataset(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Dataset> {
+  @Query(() => Dataset, { description: "One dataset; NOT_FOUND for an unknown id (or another workspace's)." })
+  async dataset(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Dataset> {
+    await ctx.access.dataset(id);
     return ctx.services.datasets.get(id);
   }
 
@@ -25,19 +35,23 @@ export class DatasetResolver {
       "Registers a dataset: a built-in one (returned if already registered), a folder on the server under " +
       "CARVE_ALLOWED_PATHS (FORBIDDEN_PATH otherwise), or files uploaded to POST /uploads. Its facts are read " +
       "in a worker; nothing is stored (and an upload's files are deleted) if it fails to load. Compatible " +
-      "models are then evaluated on its test split.",
+      "models are then evaluated on its test split. A folder or upload goes into input.workspaceId (editors); " +
+      "a built-in dataset belongs to no workspace and every member reads it.",
   })
-  registerDataset(
+  async registerDataset(
     @Arg("input", () => RegisterDatasetInput) input: RegisterDatasetInput,
     @Ctx() ctx: Context,
   ): Promise<Dataset> {
-    return ctx.services.datasets.register(input);
+    const workspaceId = await ctx.access.target(input.workspaceId, "EDITOR", "input.workspaceId");
+    const { userId } = await ctx.access.member();
+    return ctx.services.datasets.register(input, input.builtin != null ? null : { workspaceId, userId });
   }
 
   @Mutation(() => Dataset, {
     description: "Deletes a dataset and the evaluations on it (an uploaded dataset's files too).",
   })
-  deleteDataset(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Dataset> {
+  async deleteDataset(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Dataset> {
+    await ctx.access.dataset(id, "EDITOR");
     return ctx.services.datasets.delete(id);
   }
 
@@ -47,10 +61,12 @@ export class DatasetResolver {
       "the stored one if this model, dataset, split and sample were evaluated already). Read it again from " +
       "Model.evaluations.",
   })
-  evaluateModel(
+  async evaluateModel(
     @Arg("input", () => EvaluateModelInput) input: EvaluateModelInput,
     @Ctx() ctx: Context,
   ): Promise<ModelEvaluation> {
+    // The dataset must be the model's workspace's or built in: the service answers NOT_FOUND otherwise.
+    await ctx.access.model(input.modelId, "EDITOR", "input.modelId");
     return ctx.services.datasets.evaluate(input);
   }
 }
@@ -92,7 +108,10 @@ export class ModelDatasetResolver {
   })
   async defaultDataset(@Root() model: Model, @Ctx() ctx: Context): Promise<Dataset | null> {
     if (!model.dataset) return null;
-    const row = await ctx.loaders.datasetByLocation.load(model.dataset);
+    const row = await ctx.loaders.datasetByLocation.load({
+      location: model.dataset,
+      workspaceId: model.workspaceId,
+    });
     return row ? toDataset(row) : null;
   }
 }

@@ -50,6 +50,8 @@ export interface ModelFacts {
   dataset: string | null;
   inputShape: Array<number | null>;
   classNames: string[];
+  /** Its workspace: the datasets it may read are the built-in ones and that workspace's. */
+  workspaceId: string | null;
 }
 
 export interface DatasetServiceDeps {
@@ -95,6 +97,7 @@ export function toDataset(row: DatasetRow): Dataset {
     validationSize: row.validationSize,
     testSize: row.testSize,
     createdAt: row.createdAt,
+    workspaceId: row.workspaceId,
   };
 }
 
@@ -184,11 +187,12 @@ export class DatasetService {
 
   constructor(private readonly deps: DatasetServiceDeps) {}
 
-  async list(page: PageArgs): Promise<ConnectionValue<Dataset>> {
+  /** Built-in datasets and those of `workspaceIds`. */
+  async list(page: PageArgs, workspaceIds: readonly string[]): Promise<ConnectionValue<Dataset>> {
     const { limit, offset } = pageWindow(page);
     const [rows, total] = await Promise.all([
-      this.deps.datasets.list(limit, offset),
-      this.deps.datasets.count(),
+      this.deps.datasets.list(limit, offset, workspaceIds),
+      this.deps.datasets.count(workspaceIds),
     ]);
     return connection(rows.map(toDataset), offset, total);
   }
@@ -197,10 +201,13 @@ export class DatasetService {
     return toDataset(await this.row(id));
   }
 
-  /** The dataset row, or NOT_FOUND naming `argument`. */
-  async row(id: string, argument = "id"): Promise<DatasetRow> {
+  /**
+   * The dataset row, or NOT_FOUND naming `argument`. With `model`, only a dataset that model may read (built
+   * in, or of its workspace): another workspace's answers NOT_FOUND too.
+   */
+  async row(id: string, argument = "id", model?: Pick<ModelFacts, "workspaceId">): Promise<DatasetRow> {
     const row = await this.deps.datasets.findById(id);
-    if (!row) {
+    if (!row || (model && row.workspaceId !== null && row.workspaceId !== model.workspaceId)) {
       throw new ApiError("NOT_FOUND", `no dataset with id "${id}"; list them with the datasets query`, {
         argument,
       });
@@ -218,7 +225,7 @@ export class DatasetService {
     argument: string,
   ): Promise<{ spec: string; row: DatasetRow | null; imageShape?: [number, number, number] }> {
     if (datasetId) {
-      const row = await this.row(datasetId, argument);
+      const row = await this.row(datasetId, argument, model);
       const problem = incompatibility(model, row);
       if (problem) throw new ApiError("SHAPE_MISMATCH", problem, { argument });
       return { spec: row.location, row, imageShape: row.imageShape };
@@ -230,11 +237,18 @@ export class DatasetService {
         { argument },
       );
     }
-    const row = (await this.deps.datasets.findByLocation(model.dataset)) ?? null;
+    const row = (await this.deps.datasets.findByLocation(model.dataset, model.workspaceId)) ?? null;
     return { spec: model.dataset, row, ...(row ? { imageShape: row.imageShape } : {}) };
   }
 
-  async register(input: RegisterDatasetInput): Promise<Dataset> {
+  /**
+   * Registers a dataset: a built-in one for everybody (registered once), a server folder or an upload into
+   * `by.workspaceId` (the caller, `by.userId`, checked they may add to it, and must have uploaded the upload).
+   */
+  async register(
+    input: RegisterDatasetInput,
+    by: { workspaceId: string; userId: string } | null,
+  ): Promise<Dataset> {
     const given = [input.builtin, input.path, input.uploadId].filter((v) => v != null).length;
     if (given !== 1) {
       throw new ApiError(
@@ -259,16 +273,24 @@ export class DatasetService {
           { argument: "input.builtin" },
         );
       }
-      const existing = await this.deps.datasets.findByLocation(input.builtin);
+      const existing = await this.deps.datasets.findByLocation(input.builtin, null);
       if (existing?.sourceKind === "builtin") return toDataset(existing);
       const row = await this.inspectAndInsert(
-        { sourceKind: "builtin", location: input.builtin, name: name ?? input.builtin, description },
+        {
+          sourceKind: "builtin",
+          location: input.builtin,
+          name: name ?? input.builtin,
+          description,
+          workspaceId: null,
+        },
         undefined,
         "input.builtin",
       );
       return toDataset(row);
     }
 
+    if (by === null) throw new ApiError("INTERNAL", "a registered dataset needs a workspace");
+    const { workspaceId } = by;
     if (input.path != null) {
       const location = this.deps.paths.check(input.path, "input.path");
       if (!existsSync(location)) {
@@ -277,7 +299,7 @@ export class DatasetService {
         });
       }
       const row = await this.inspectAndInsert(
-        { sourceKind: "path", location, name: name ?? path.basename(location), description },
+        { sourceKind: "path", location, name: name ?? path.basename(location), description, workspaceId },
         imageShape,
         "input.path",
       );
@@ -285,10 +307,20 @@ export class DatasetService {
     }
 
     const id = randomUUID();
-    const location = await this.deps.uploads.claim(input.uploadId!, "datasets", id, "input.uploadId");
+    const location = await this.deps.uploads.claim(input.uploadId!, "datasets", id, {
+      argument: "input.uploadId",
+      userId: by.userId,
+    });
     try {
       const row = await this.inspectAndInsert(
-        { id, sourceKind: "upload", location, name: name ?? `upload ${id.slice(0, 8)}`, description },
+        {
+          id,
+          sourceKind: "upload",
+          location,
+          name: name ?? `upload ${id.slice(0, 8)}`,
+          description,
+          workspaceId,
+        },
         imageShape,
         "input.uploadId",
       );
@@ -319,7 +351,7 @@ export class DatasetService {
       for (const name of BUILTIN_DATASETS) {
         if (this.closing.signal.aborted) return;
         try {
-          await this.register({ builtin: name });
+          await this.register({ builtin: name }, null);
           registered.push(name);
         } catch (error) {
           if (this.closing.signal.aborted) return;
@@ -389,7 +421,7 @@ export class DatasetService {
       }
       datasetId = own.row.id;
     }
-    const dataset = await this.row(datasetId, "input.datasetId");
+    const dataset = await this.row(datasetId, "input.datasetId", model);
     const problem = incompatibility(model, dataset);
     if (problem) throw new ApiError("SHAPE_MISMATCH", problem, { argument: "input.datasetId" });
     if (input.split === DatasetSplit.VALIDATION && dataset.validationSize === null) {
@@ -415,7 +447,9 @@ export class DatasetService {
     const model = await this.deps.models.find(modelId);
     if (!model) return;
     for (const dataset of await this.deps.datasets.all()) {
-      if (!incompatibility(model, dataset)) await this.requestTestEvaluation(model.id, dataset.id);
+      const readable = dataset.workspaceId === null || dataset.workspaceId === model.workspaceId;
+      if (readable && !incompatibility(model, dataset))
+        await this.requestTestEvaluation(model.id, dataset.id);
     }
   }
 
@@ -514,6 +548,7 @@ export class DatasetService {
       location: string;
       name: string;
       description: string;
+      workspaceId: string | null;
     },
     imageShape: [number, number, number] | undefined,
     argument: string,
@@ -547,19 +582,21 @@ export class DatasetService {
       validationSize: inspected.validationSize,
       testSize: inspected.testSize,
       createdAt: now(),
+      workspaceId: what.workspaceId,
     };
     try {
       await this.deps.datasets.insert(row);
     } catch (error) {
       // Two registrations of the same built-in dataset raced: the unique index kept the first.
       const existing =
-        what.sourceKind === "builtin" && (await this.deps.datasets.findByLocation(what.location));
+        what.sourceKind === "builtin" && (await this.deps.datasets.findByLocation(what.location, null));
       if (existing) return existing;
       throw error;
     }
     if (this.deps.autoEvaluate) {
       for (const model of await this.deps.models.all()) {
-        if (!incompatibility(model, row)) await this.requestTestEvaluation(model.id, row.id);
+        const readable = row.workspaceId === null || row.workspaceId === model.workspaceId;
+        if (readable && !incompatibility(model, row)) await this.requestTestEvaluation(model.id, row.id);
       }
     }
     return row;

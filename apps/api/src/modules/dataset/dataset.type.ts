@@ -84,6 +84,12 @@ export class Dataset {
 
   @Field(() => GraphQLISODateTime, { description: "When it was registered." })
   createdAt!: string;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: "Its workspace; null for a built-in dataset (every member reads it).",
+  })
+  workspaceId!: string | null;
 }
 
 @ObjectType()

@@ -14,6 +14,7 @@ export function toModelFacts(row: ModelRow): ModelFacts {
     dataset: row.dataset,
     inputShape: row.inputShape,
     classNames: row.classNames,
+    workspaceId: row.workspaceId,
   };
 }
 

@@ -8,6 +8,14 @@ import { OrderDirection } from "../filter/filter.type.js";
     "(model.json and weight files sent to POST /uploads).",
 })
 export class RegisterModelInput {
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "The workspace it goes into (you need the EDITOR role there). Optional when you are an editor of exactly " +
+      "one workspace.",
+  })
+  workspaceId?: string | null;
+
   @Field(() => String, {
     nullable: true,
     description: "A model.json path, or the folder holding it, under CARVE_ALLOWED_PATHS.",

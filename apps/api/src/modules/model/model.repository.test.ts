@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { type Store, openStore } from "../../db/store.js";
 import type { InspectResult, ScoredFilter } from "../../jobs/worker-protocol.js";
-import { DIALECTS, type TestDatabase, createTestDatabase } from "../../test-utils/databases.js";
+import {
+  DIALECTS,
+  type TestDatabase,
+  createTestDatabase,
+  insertWorkspace,
+} from "../../test-utils/databases.js";
 import { AnalysisRepository } from "../analysis/analysis.repository.js";
 import { ModelRepository } from "./model.repository.js";
 
@@ -88,6 +93,8 @@ describe.each(DIALECTS)("ModelRepository on %s", (dialect) => {
     database = await createTestDatabase(dialect, "model_repository");
     store = await openStore(database.config);
     models = new ModelRepository(store.db);
+    await insertWorkspace(store.db);
+    await insertWorkspace(store.db, "w2");
     analyses = new AnalysisRepository(store.db);
   });
   afterAll(async () => {
@@ -101,6 +108,7 @@ describe.each(DIALECTS)("ModelRepository on %s", (dialect) => {
       { kind: "path", path: "/models/tiny" },
       inspected(),
       "2026-01-01T00:00:00.000Z",
+      "w1",
     );
     const expected = {
       id: "m1",
@@ -118,6 +126,7 @@ describe.each(DIALECTS)("ModelRepository on %s", (dialect) => {
       testAccuracy: 0.875,
       createdAt: "2026-01-01T00:00:00.000Z",
       updatedAt: "2026-01-01T00:00:00.000Z",
+      workspaceId: "w1",
     };
     expect(row).toEqual(expected);
     expect(await models.findById("m1")).toEqual(expected);
@@ -154,7 +163,7 @@ describe.each(DIALECTS)("ModelRepository on %s", (dialect) => {
     const broken = inspected("broken");
     broken.filters.push({ ...broken.filters[0]! }); // the same filter twice: a primary key violation
     await expect(
-      models.insert("m-broken", { kind: "path", path: "/x" }, broken, "2026-01-02T00:00:00.000Z"),
+      models.insert("m-broken", { kind: "path", path: "/x" }, broken, "2026-01-02T00:00:00.000Z", "w1"),
     ).rejects.toThrow();
     expect(await models.findById("m-broken")).toBeUndefined();
     expect(await models.layersOf(["m-broken"])).toEqual([]);
@@ -167,12 +176,33 @@ describe.each(DIALECTS)("ModelRepository on %s", (dialect) => {
       { kind: "demo", name: "mnist" },
       inspected("mnist"),
       "2026-01-03T00:00:00.000Z",
+      "w1",
     );
     await expect(
-      models.insert("d2", { kind: "demo", name: "mnist" }, inspected("mnist"), "2026-01-03T00:00:00.000Z"),
+      models.insert(
+        "d2",
+        { kind: "demo", name: "mnist" },
+        inspected("mnist"),
+        "2026-01-03T00:00:00.000Z",
+        "w1",
+      ),
     ).rejects.toThrow();
-    expect((await models.findDemo("mnist"))?.id).toBe("d1");
-    expect(await models.findDemo("fashion-mnist")).toBeUndefined();
+    expect((await models.findDemo("mnist", "w1"))?.id).toBe("d1");
+    expect(await models.findDemo("fashion-mnist", "w1")).toBeUndefined();
+    // Another workspace registers its own copy of the same demo.
+    expect(await models.findDemo("mnist", "w2")).toBeUndefined();
+    await models.insert(
+      "d3",
+      { kind: "demo", name: "mnist" },
+      inspected("mnist"),
+      "2026-01-03T00:00:01.000Z",
+      "w2",
+    );
+    expect((await models.findDemo("mnist", "w2"))?.id).toBe("d3");
+    expect(await models.count({ visible: { workspaceIds: ["w2"], ids: [] } })).toBe(1);
+    expect(await models.count({ visible: { workspaceIds: [], ids: ["d1"] } })).toBe(1);
+    expect(await models.count({ visible: { workspaceIds: [], ids: [] } })).toBe(0);
+    await models.delete("d3");
   });
 
   it("lists models oldest first in pages, counts them, finds several by id and renames one", async () => {

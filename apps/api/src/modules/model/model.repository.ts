@@ -56,7 +56,13 @@ export class ModelRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   /** Inserts a model with its layers and filters in one transaction: nothing half-registered stays behind. */
-  insert(id: string, source: ModelSource, inspected: InspectResult, now: string): Promise<ModelRow> {
+  insert(
+    id: string,
+    source: ModelSource,
+    inspected: InspectResult,
+    now: string,
+    workspaceId: string,
+  ): Promise<ModelRow> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .insertInto("models")
@@ -76,6 +82,7 @@ export class ModelRepository {
           testAccuracy: inspected.testAccuracy,
           createdAt: now,
           updatedAt: now,
+          workspaceId,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -132,12 +139,14 @@ export class ModelRepository {
     return rows.map(toModelRow);
   }
 
-  async findDemo(name: string): Promise<ModelRow | undefined> {
+  /** The demo `name` as registered in a workspace. */
+  async findDemo(name: string, workspaceId: string): Promise<ModelRow | undefined> {
     const row = await this.db
       .selectFrom("models")
       .selectAll()
       .where("sourceKind", "=", "demo")
       .where("source", "=", name)
+      .where("workspaceId", "=", workspaceId)
       .executeTakeFirst();
     return row && toModelRow(row);
   }
@@ -161,9 +170,21 @@ export class ModelRepository {
     return Number(row.n);
   }
 
-  /** The models `options` keep: a case-insensitive name substring, derived (a pruning run's result) or not. */
+  /**
+   * The models `options` keep: visible to the caller, a case-insensitive name substring, derived (a pruning
+   * run's result) or not.
+   */
   private listed(options: ModelListOptions) {
     let query = this.db.selectFrom("models");
+    const visible = options.visible;
+    if (visible) {
+      query = query.where((eb) =>
+        eb.or([
+          ...(visible.workspaceIds.length > 0 ? [eb("workspaceId", "in", visible.workspaceIds)] : []),
+          ...(visible.ids.length > 0 ? [eb("id", "in", visible.ids)] : []),
+        ]),
+      );
+    }
     if (options.nameContains) {
       // LIKE with the pattern's own % and _ escaped, lower-cased on both sides (Postgres's LIKE is
       // case-sensitive, SQLite's only for non-ASCII).
@@ -368,6 +389,8 @@ export interface ModelListOptions {
   nameContains?: string | null;
   /** true: only models a pruning run produced; false: only the others. */
   derived?: boolean | null;
+  /** Only models of these workspaces or with these ids (what the caller may read); default: every model. */
+  visible?: { workspaceIds: readonly string[]; ids: readonly string[] };
 }
 
 export interface FilterPageQuery {

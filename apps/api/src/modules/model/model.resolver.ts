@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 
 import type { Context } from "../../context.js";
 import { AnalysisConnection, AnalysisStatus } from "../analysis/analysis.type.js";
-import { PageArgs } from "../common/connection.js";
+import { PageArgs, connection } from "../common/connection.js";
 import { Layer } from "../layer/layer.type.js";
 import { OrderDirection } from "../filter/filter.type.js";
 import { ModelOrder, ModelOrderField, ModelWhere, RegisterModelInput } from "./model.input.js";
@@ -12,17 +12,23 @@ import { DeleteModelPayload, Model, ModelConnection } from "./model.type.js";
 @Resolver(() => Model)
 export class ModelResolver {
   @Query(() => ModelConnection, {
-    description: "Registered models, oldest first unless orderBy says otherwise, narrowed by where.",
+    description:
+      "Models the caller may read (of their workspaces, or of workspaceId only; with a share link, what it " +
+      "shares), oldest first unless orderBy says otherwise, narrowed by where.",
   })
-  models(
+  async models(
     @Args(() => PageArgs) page: PageArgs,
     @Arg("orderBy", () => ModelOrder, { nullable: true, description: "Default: oldest first." })
     orderBy: ModelOrder | null,
     @Arg("where", () => ModelWhere, { nullable: true, description: "Default: every model." })
     where: ModelWhere | null,
+    @Arg("workspaceId", () => ID, { nullable: true, description: "Default: every workspace of the caller." })
+    workspaceId: string | null,
     @Ctx() ctx: Context,
   ): Promise<ModelConnection> {
+    const scope = await ctx.access.readScope(workspaceId);
     return ctx.services.models.list(page, {
+      visible: { workspaceIds: scope.workspaceIds, ids: scope.modelIds },
       orderBy: orderBy?.field ?? ModelOrderField.CREATED_AT,
       direction: orderBy?.direction ?? OrderDirection.ASC,
       nameContains: where?.nameContains ?? null,
@@ -30,36 +36,56 @@ export class ModelResolver {
     });
   }
 
-  @Query(() => Model, { description: "One model; NOT_FOUND for an unknown id." })
-  model(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Model> {
+  @Query(() => Model, { description: "One model; NOT_FOUND for an unknown id (or another workspace's)." })
+  async model(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<Model> {
+    await ctx.access.model(id);
     return ctx.services.models.get(id);
   }
 
   @Mutation(() => Model, {
     description:
-      "Registers a demo model shipped with Carve (e.g. mnist), or returns it if already registered.",
+      "Registers a demo model shipped with Carve (e.g. mnist) in a workspace (editors), or returns it if it is " +
+      "registered there already.",
   })
-  registerDemoModel(@Arg("name", () => String) name: string, @Ctx() ctx: Context): Promise<Model> {
-    return ctx.services.models.registerDemo(name);
+  async registerDemoModel(
+    @Arg("name", () => String) name: string,
+    @Arg("workspaceId", () => ID, {
+      nullable: true,
+      description: "Optional when you are an editor of exactly one workspace.",
+    })
+    workspaceId: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<Model> {
+    return ctx.services.models.registerDemo(name, await ctx.access.target(workspaceId));
   }
 
   @Mutation(() => Model, {
     description:
-      "Registers a TF.js layers model on the server's disk. Nothing is stored if it fails to load.",
+      "Registers a TF.js layers model on the server's disk, or uploaded, in a workspace (editors). Nothing is " +
+      "stored if it fails to load.",
   })
-  registerModel(
+  async registerModel(
     @Arg("input", () => RegisterModelInput) input: RegisterModelInput,
     @Ctx() ctx: Context,
   ): Promise<Model> {
-    return ctx.services.models.register(input);
+    const workspaceId = await ctx.access.target(input.workspaceId, "EDITOR", "input.workspaceId");
+    if (input.datasetId != null) {
+      await ctx.access.dataset(input.datasetId, "VIEWER", {
+        argument: "input.datasetId",
+        inWorkspace: workspaceId,
+      });
+    }
+    const { userId } = await ctx.access.member();
+    return ctx.services.models.register(input, { workspaceId, userId });
   }
 
-  @Mutation(() => Model)
-  renameModel(
+  @Mutation(() => Model, { description: "Renames a model (editors)." })
+  async renameModel(
     @Arg("id", () => ID) id: string,
     @Arg("name", () => String) name: string,
     @Ctx() ctx: Context,
   ): Promise<Model> {
+    await ctx.access.model(id, "EDITOR");
     return ctx.services.models.rename(id, name);
   }
 
@@ -69,6 +95,7 @@ export class ModelResolver {
       "models compressed from it stay. A compressed model's files go with it.",
   })
   async deleteModel(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<DeleteModelPayload> {
+    await ctx.access.model(id, "EDITOR");
     // The runs service cancels the model's unfinished runs first and removes their files after.
     return { id, deleted: await ctx.services.runs.deleteModel(id, () => ctx.services.models.delete(id)) };
   }
@@ -94,7 +121,7 @@ export class ModelResolver {
   }
 
   @FieldResolver(() => AnalysisConnection, { description: "CAR analyses of this model, newest first." })
-  analyses(
+  async analyses(
     @Root() model: Model,
     @Args(() => PageArgs) page: PageArgs,
     @Arg("status", () => [AnalysisStatus], {
@@ -104,6 +131,8 @@ export class ModelResolver {
     status: AnalysisStatus[] | null,
     @Ctx() ctx: Context,
   ): Promise<AnalysisConnection> {
+    // A share link of one of its runs shows the model, not its analyses.
+    if (!(await ctx.access.within(model.workspaceId)).analyses) return connection([], 0, 0);
     return ctx.services.analyses.listByModel(model.id, page, status);
   }
 }

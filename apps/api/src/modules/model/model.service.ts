@@ -47,6 +47,8 @@ export function toModel(row: ModelRow): Model {
     accuracy: row.testAccuracy,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    // Adopted by the default workspace at start: never null once the server runs.
+    workspaceId: row.workspaceId ?? "",
   };
 }
 
@@ -120,28 +122,30 @@ export class ModelService {
     return row;
   }
 
-  /** Registers a shipped demo model, or returns it if it is registered already. */
-  async registerDemo(name: string): Promise<Model> {
-    const existing = await this.deps.models.findDemo(name);
+  /** Registers a shipped demo model in a workspace, or returns it if it is registered there already. */
+  async registerDemo(name: string, workspaceId: string): Promise<Model> {
+    const existing = await this.deps.models.findDemo(name, workspaceId);
     if (existing) return toModel(existing);
     const result = await this.deps.worker.inspectDemos(
       { kind: "inspect-demos", names: [name] },
       this.workerOptions(),
     );
     const inspected = result.models[0]!;
-    return toModel(await this.insertDemo(inspected.demo, inspected.model));
+    return toModel(await this.insertDemo(inspected.demo, inspected.model, workspaceId));
   }
 
   /**
    * Registers every trained demo model the first time a database is started (then never again, so a demo a
-   * user deleted stays deleted). Failures are logged, not fatal: the API is useful without demos.
+   * user deleted stays deleted), into the default workspace. Failures are logged, not fatal: the API is useful
+   * without demos.
    */
-  async seedDemos(): Promise<void> {
+  async seedDemos(workspaceId: string): Promise<void> {
     if (await this.deps.settings.get(DEMOS_SEEDED)) return;
     try {
       const result = await this.deps.worker.inspectDemos({ kind: "inspect-demos" }, this.workerOptions());
       for (const { demo, model } of result.models) {
-        if (!(await this.deps.models.findDemo(demo))) await this.insertDemo(demo, model);
+        if (!(await this.deps.models.findDemo(demo, workspaceId)))
+          await this.insertDemo(demo, model, workspaceId);
       }
       for (const { demo, reason } of result.skipped)
         this.deps.logger.info({ demo, reason }, "demo model not seeded");
@@ -158,9 +162,11 @@ export class ModelService {
   /**
    * Registers a model.json (or its folder) on the server's disk under CARVE_ALLOWED_PATHS, or an upload's
    * files (moved into the data directory). Nothing is stored unless it loads: a failed upload's files are
-   * deleted too. Compatible datasets then evaluate it in the background.
+   * deleted too. Compatible datasets then evaluate it in the background. The caller (`by.userId`, who must
+   * have uploaded `input.uploadId`) checked that they may add models to `by.workspaceId`, and that
+   * `input.datasetId` is theirs to use.
    */
-  async register(input: RegisterModelInput): Promise<Model> {
+  async register(input: RegisterModelInput, by: { workspaceId: string; userId: string }): Promise<Model> {
     const given = [input.path, input.uploadId].filter((v) => v != null).length;
     if (given !== 1) {
       throw new ApiError("INVALID_ARGUMENT", `give exactly one of path and uploadId (got ${given})`, {
@@ -192,7 +198,10 @@ export class ModelService {
         );
       }
     } else {
-      owned = await this.deps.uploads.claim(input.uploadId!, "models", id, "input.uploadId");
+      owned = await this.deps.uploads.claim(input.uploadId!, "models", id, {
+        argument: "input.uploadId",
+        userId: by.userId,
+      });
       try {
         location = await findModelJson(owned);
       } catch (error) {
@@ -219,7 +228,13 @@ export class ModelService {
         throw error;
       }
       if (owned && name === undefined) inspected = { ...inspected, name: `upload ${id.slice(0, 8)}` };
-      row = await this.deps.models.insert(id, source, { ...inspected, name: name ?? inspected.name }, now());
+      row = await this.deps.models.insert(
+        id,
+        source,
+        { ...inspected, name: name ?? inspected.name },
+        now(),
+        by.workspaceId,
+      );
     } catch (error) {
       if (owned) await this.deps.uploads.removeOwned(owned);
       throw error;
@@ -253,12 +268,18 @@ export class ModelService {
     return deleted;
   }
 
-  private async insertDemo(demo: string, model: InspectResult): Promise<ModelRow> {
+  private async insertDemo(demo: string, model: InspectResult, workspaceId: string): Promise<ModelRow> {
     try {
-      return await this.deps.models.insert(randomUUID(), { kind: "demo", name: demo }, model, now());
+      return await this.deps.models.insert(
+        randomUUID(),
+        { kind: "demo", name: demo },
+        model,
+        now(),
+        workspaceId,
+      );
     } catch (error) {
       // Two registrations of the same demo raced: the unique index kept the first.
-      const existing = await this.deps.models.findDemo(demo);
+      const existing = await this.deps.models.findDemo(demo, workspaceId);
       if (existing) return existing;
       throw error;
     }

@@ -68,6 +68,9 @@ export class Model {
 
   @Field(() => GraphQLISODateTime)
   updatedAt!: string;
+
+  @Field(() => ID, { description: "The workspace it belongs to (a compressed model: its source's)." })
+  workspaceId!: string;
 }
 
 @ObjectType()

@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Store, openStore } from "../../db/store.js";
 import type { PruneStepRecord } from "../../jobs/pruning-protocol.js";
 import type { InspectResult } from "../../jobs/worker-protocol.js";
-import { DIALECTS, type TestDatabase, createTestDatabase } from "../../test-utils/databases.js";
+import {
+  DIALECTS,
+  type TestDatabase,
+  createTestDatabase,
+  insertWorkspace,
+} from "../../test-utils/databases.js";
 import { ModelRepository } from "../model/model.repository.js";
 import { type NewPruningRun, PruningRunRepository } from "./run.repository.js";
 
@@ -94,7 +99,8 @@ describe.each(DIALECTS)("PruningRunRepository on %s", (dialect) => {
     store = await openStore(database.config);
     runs = new PruningRunRepository(store.db);
     models = new ModelRepository(store.db);
-    await models.insert("m", { kind: "path", path: "/m" }, INSPECTED, "2026-01-01T00:00:00.000Z");
+    await insertWorkspace(store.db);
+    await models.insert("m", { kind: "path", path: "/m" }, INSPECTED, "2026-01-01T00:00:00.000Z", "w1");
   });
   afterAll(async () => {
     await store?.close();
@@ -139,7 +145,7 @@ describe.each(DIALECTS)("PruningRunRepository on %s", (dialect) => {
     const interrupted = await runs.interruptRunning("t4", "stopped");
     expect(interrupted.map((r) => r.id)).toEqual(["r1"]);
     expect(interrupted[0]).toMatchObject({ status: "INTERRUPTED", errorCode: "INTERRUPTED", stepsDone: 2 });
-    await models.insert("m2", { kind: "path", path: "/m2" }, INSPECTED, "2026-01-01T00:00:02.000Z");
+    await models.insert("m2", { kind: "path", path: "/m2" }, INSPECTED, "2026-01-01T00:00:02.000Z", "w1");
     await runs.transition("r1", ["INTERRUPTED"], { status: "RUNNING" });
     const summary = {
       evaluation: { dataset: "sel", accuracy: 0.9, loss: 0.3, perClassAccuracy: [0.9, 0.8] },

@@ -168,11 +168,15 @@ export class PruningRunRepository {
   }
 
   /** A model's runs, newest first. */
-  async listByModel(modelId: string, limit: number, offset: number): Promise<PruningRunRow[]> {
-    const rows = await this.db
-      .selectFrom("pruningRuns")
+  /** A model's runs, newest first; with `onlyIds`, just those of them. */
+  async listByModel(
+    modelId: string,
+    limit: number,
+    offset: number,
+    onlyIds: readonly string[] | null = null,
+  ): Promise<PruningRunRow[]> {
+    const rows = await this.ofModel(modelId, onlyIds)
       .selectAll()
-      .where("modelId", "=", modelId)
       .orderBy("createdAt", "desc")
       .orderBy("id", "desc")
       .limit(limit)
@@ -181,20 +185,24 @@ export class PruningRunRepository {
     return rows.map(toRunRow);
   }
 
-  async countByModel(modelId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom("pruningRuns")
+  async countByModel(modelId: string, onlyIds: readonly string[] | null = null): Promise<number> {
+    const row = await this.ofModel(modelId, onlyIds)
       .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("modelId", "=", modelId)
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
-  /** All runs (optionally of one status), newest first. */
-  async list(limit: number, offset: number, status?: PruningRunStatusValue): Promise<PruningRunRow[]> {
-    let query = this.db.selectFrom("pruningRuns").selectAll();
-    if (status) query = query.where("status", "=", status);
-    const rows = await query
+  private ofModel(modelId: string, onlyIds: readonly string[] | null) {
+    const query = this.db.selectFrom("pruningRuns").where("modelId", "=", modelId);
+    return onlyIds === null
+      ? query
+      : query.where((eb) => eb.or(onlyIds.length > 0 ? [eb("id", "in", onlyIds)] : []));
+  }
+
+  /** The runs `filter` keeps (of one status; visible to the caller), newest first. */
+  async list(limit: number, offset: number, filter: RunListFilter = {}): Promise<PruningRunRow[]> {
+    const rows = await this.listed(filter)
+      .selectAll("pruningRuns")
       .orderBy("createdAt", "desc")
       .orderBy("id", "desc")
       .limit(limit)
@@ -203,10 +211,38 @@ export class PruningRunRepository {
     return rows.map(toRunRow);
   }
 
-  async count(status?: PruningRunStatusValue): Promise<number> {
-    let query = this.db.selectFrom("pruningRuns").select((eb) => eb.fn.countAll<number>().as("n"));
-    if (status) query = query.where("status", "=", status);
-    return Number((await query.executeTakeFirstOrThrow()).n);
+  async count(filter: RunListFilter = {}): Promise<number> {
+    const row = await this.listed(filter)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private listed(filter: RunListFilter) {
+    let query = this.db.selectFrom("pruningRuns");
+    if (filter.status) query = query.where("status", "=", filter.status);
+    const visible = filter.visible;
+    if (visible) {
+      // A run is its model's workspace's.
+      query = query.where((eb) =>
+        eb.or([
+          ...(visible.workspaceIds.length > 0
+            ? [
+                eb(
+                  "modelId",
+                  "in",
+                  eb
+                    .selectFrom("models")
+                    .select("models.id")
+                    .where("models.workspaceId", "in", visible.workspaceIds),
+                ),
+              ]
+            : []),
+          ...(visible.ids.length > 0 ? [eb("pruningRuns.id", "in", visible.ids)] : []),
+        ]),
+      );
+    }
+    return query;
   }
 
   /** The run whose compressed model is `modelId`, for each of some models (a DataLoader batch). */
@@ -371,4 +407,10 @@ export class PruningRunRepository {
       return { steps: Number(counted.n) };
     });
   }
+}
+
+export interface RunListFilter {
+  status?: PruningRunStatusValue | undefined;
+  /** Only runs of models of these workspaces, or with these ids (what the caller may read). */
+  visible?: { workspaceIds: readonly string[]; ids: readonly string[] };
 }

@@ -30,21 +30,31 @@ import {
 
 @Resolver(() => PruningRun)
 export class PruningRunResolver {
-  @Query(() => PruningRun, { description: "One pruning run; NOT_FOUND for an unknown id." })
-  pruningRun(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<PruningRun> {
+  @Query(() => PruningRun, {
+    description: "One pruning run; NOT_FOUND for an unknown id (or another workspace's).",
+  })
+  async pruningRun(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<PruningRun> {
+    await ctx.access.run(id);
     return ctx.services.runs.get(id);
   }
 
   @Query(() => PruningRunConnection, {
     description:
-      "Pruning runs of every model, newest first; `status` keeps those in one status (e.g. RUNNING).",
+      "Pruning runs the caller may read (of their workspaces, or of workspaceId only), newest first; `status` " +
+      "keeps those in one status (e.g. RUNNING).",
   })
-  pruningRuns(
+  async pruningRuns(
     @Args(() => PageArgs) page: PageArgs,
     @Arg("status", () => PruningRunStatus, { nullable: true }) status: PruningRunStatus | null,
+    @Arg("workspaceId", () => ID, { nullable: true, description: "Default: every workspace of the caller." })
+    workspaceId: string | null,
     @Ctx() ctx: Context,
   ): Promise<PruningRunConnection> {
-    return ctx.services.runs.list(page, status);
+    const scope = await ctx.access.readScope(workspaceId);
+    return ctx.services.runs.list(page, {
+      status: status ?? undefined,
+      visible: { workspaceIds: scope.workspaceIds, ids: scope.runIds },
+    });
   }
 
   @Mutation(() => PruningRun, {
@@ -52,10 +62,11 @@ export class PruningRunResolver {
       "Queues a greedy pruning run of a model (the model is not changed; the compressed network becomes a new " +
       "model). Follow it with the pruningProgress subscription.",
   })
-  startPruningRun(
+  async startPruningRun(
     @Arg("input", () => StartPruningRunInput) input: StartPruningRunInput,
     @Ctx() ctx: Context,
   ): Promise<PruningRun> {
+    await ctx.access.model(input.modelId, "EDITOR", "input.modelId");
     return ctx.services.runs.start(input);
   }
 
@@ -64,7 +75,8 @@ export class PruningRunResolver {
       "Cancels a queued or running pruning run (its persisted steps are kept; resumeRun continues it). A " +
       "finished run is returned unchanged.",
   })
-  cancelRun(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<PruningRun> {
+  async cancelRun(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<PruningRun> {
+    await ctx.access.run(id, "EDITOR");
     return ctx.services.runs.cancel(id);
   }
 
@@ -73,7 +85,8 @@ export class PruningRunResolver {
       "Queues an INTERRUPTED, CANCELLED or FAILED run again; it continues after its last persisted step and " +
       "makes the choices an uninterrupted run would have made. CONFLICT for any other status.",
   })
-  resumeRun(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<PruningRun> {
+  async resumeRun(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<PruningRun> {
+    await ctx.access.run(id, "EDITOR");
     return ctx.services.runs.resume(id);
   }
 
@@ -83,6 +96,7 @@ export class PruningRunResolver {
       "model's analyses, runs and files). An unfinished run is cancelled first.",
   })
   async deleteRun(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<DeleteRunPayload> {
+    await ctx.access.run(id, "EDITOR");
     return { id, deleted: await ctx.services.runs.delete(id) };
   }
 
@@ -91,7 +105,11 @@ export class PruningRunResolver {
       "A pruning run as it is now (SNAPSHOT; its steps so far in run.steps), then every change as it happens: " +
       "each step (STEP, with the step), status changes and progress, ending with a final status. Subscribe " +
       "again after resumeRun.",
-    subscribe: ({ args, context }) => (context as Context).services.runs.progressEvents(args.runId as string),
+    subscribe: async ({ args, context }) => {
+      const ctx = context as Context;
+      await ctx.access.run(args.runId as string, "VIEWER", "runId");
+      return ctx.services.runs.progressEvents(args.runId as string);
+    },
   })
   pruningProgress(
     @Root() event: PruningRunEvent,
@@ -120,7 +138,7 @@ export class PruningRunResolver {
   async resultModel(@Root() run: PruningRun, @Ctx() ctx: Context): Promise<Model | null> {
     if (!run.resultModelId) return null;
     const row = await ctx.loaders.model.load(run.resultModelId);
-    return row ? toModel(row) : null;
+    return row && (await ctx.access.mayRead("model", row.id, row.workspaceId)) ? toModel(row) : null;
   }
 
   @FieldResolver(() => ModelArtifact, {
@@ -137,7 +155,7 @@ export class ModelArtifactResolver {
   @FieldResolver(() => Model, { nullable: true, description: "The registered compressed model." })
   async model(@Root() artifact: ModelArtifact, @Ctx() ctx: Context): Promise<Model | null> {
     const row = await ctx.loaders.model.load(artifact.modelId);
-    return row ? toModel(row) : null;
+    return row && (await ctx.access.mayRead("model", row.id, row.workspaceId)) ? toModel(row) : null;
   }
 }
 
@@ -145,12 +163,13 @@ export class ModelArtifactResolver {
 @Resolver(() => Model)
 export class ModelPruningResolver {
   @FieldResolver(() => PruningRunConnection, { description: "Pruning runs of this model, newest first." })
-  runs(
+  async runs(
     @Root() model: Model,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<PruningRunConnection> {
-    return ctx.services.runs.listByModel(model.id, page);
+    const { runIds } = await ctx.access.within(model.workspaceId);
+    return ctx.services.runs.listByModel(model.id, page, runIds && [...runIds]);
   }
 
   @FieldResolver(() => Model, {
@@ -162,15 +181,16 @@ export class ModelPruningResolver {
     const run = await ctx.services.runs.producerOf(model.id);
     if (!run) return null;
     const row = await ctx.loaders.model.load(run.modelId);
-    return row ? toModel(row) : null;
+    return row && (await ctx.access.mayRead("model", row.id, row.workspaceId)) ? toModel(row) : null;
   }
 
   @FieldResolver(() => PruningRun, {
     nullable: true,
     description: "For a compressed model: the pruning run that made it.",
   })
-  derivedFromRun(@Root() model: Model, @Ctx() ctx: Context): Promise<PruningRun | null> {
-    return ctx.services.runs.producerOf(model.id);
+  async derivedFromRun(@Root() model: Model, @Ctx() ctx: Context): Promise<PruningRun | null> {
+    const run = await ctx.services.runs.producerOf(model.id);
+    return run && (await ctx.access.mayRead("run", run.id, model.workspaceId)) ? run : null;
   }
 
   @FieldResolver(() => ModelArtifact, {

@@ -31,6 +31,7 @@ import {
   type PruningRunRepository,
   type PruningRunRow,
   type PruningStepRow,
+  type RunListFilter,
 } from "./run.repository.js";
 import {
   type AccuracyReport,
@@ -241,21 +242,26 @@ export class PruningRunService {
     return toPruningRun(await this.row(id));
   }
 
-  async listByModel(modelId: string, page: PageArgs): Promise<ConnectionValue<PruningRun>> {
+  /** A model's runs, newest first; with `onlyIds`, just those (what a share link of some runs shows). */
+  async listByModel(
+    modelId: string,
+    page: PageArgs,
+    onlyIds: readonly string[] | null = null,
+  ): Promise<ConnectionValue<PruningRun>> {
     const { limit, offset } = pageWindow(page);
     const [rows, total] = await Promise.all([
-      this.deps.runs.listByModel(modelId, limit, offset),
-      this.deps.runs.countByModel(modelId),
+      this.deps.runs.listByModel(modelId, limit, offset, onlyIds),
+      this.deps.runs.countByModel(modelId, onlyIds),
     ]);
     return connection(rows.map(toPruningRun), offset, total);
   }
 
-  /** Every run (optionally of one status), newest first. */
-  async list(page: PageArgs, status: PruningRunStatus | null): Promise<ConnectionValue<PruningRun>> {
+  /** The runs `filter` keeps (optionally of one status, visible to the caller), newest first. */
+  async list(page: PageArgs, filter: RunListFilter): Promise<ConnectionValue<PruningRun>> {
     const { limit, offset } = pageWindow(page);
     const [rows, total] = await Promise.all([
-      this.deps.runs.list(limit, offset, status ?? undefined),
-      this.deps.runs.count(status ?? undefined),
+      this.deps.runs.list(limit, offset, filter),
+      this.deps.runs.count(filter),
     ]);
     return connection(rows.map(toPruningRun), offset, total);
   }
@@ -852,6 +858,8 @@ export class PruningRunService {
           `pruning over ${run.layers.join(", ")}, ${removed} parameters fewer (stopped: ${result.stopReason}).`,
       },
       now(),
+      // The compressed model joins its source's workspace (adopted at start, so never null here).
+      model.workspaceId ?? "",
     );
     const finished = await this.deps.runs.transition(run.id, ["RUNNING"], {
       status: "SUCCEEDED",

@@ -245,9 +245,8 @@ describe("pruning runs", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "carve-artifact-"));
     try {
       for (const file of artifact.files) {
-        const response = await fetch(origin + file.url);
+        const response = await fetch(origin + file.url, { headers: api.headers() });
         expect(response.status).toBe(200);
-        expect(response.headers.get("access-control-allow-origin")).toBe("*");
         const bytes = Buffer.from(await response.arrayBuffer());
         expect(bytes.length).toBe(file.sizeBytes);
         writeFileSync(path.join(dir, file.name), bytes);
@@ -260,8 +259,11 @@ describe("pruning runs", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    expect((await fetch(`${origin}/artifacts/${resultModel.id}/..%2Fcarve.db`)).status).toBe(404);
-    expect((await fetch(`${origin}/artifacts/${mnistId}/model.json`)).status).toBe(404);
+    const asOwner = { headers: api.headers() };
+    expect((await fetch(`${origin}/artifacts/${resultModel.id}/..%2Fcarve.db`, asOwner)).status).toBe(404);
+    expect((await fetch(`${origin}/artifacts/${mnistId}/model.json`, asOwner)).status).toBe(404);
+    // Without credentials, nothing: the model's files are its workspace's.
+    expect((await fetch(origin + artifact.modelJsonUrl)).status).toBe(401);
   });
 
   it("gives a late subscriber the current state first, then ends at the final status", async () => {
@@ -272,7 +274,7 @@ describe("pruning runs", () => {
       run: { status: "SUCCEEDED", steps: [{ step: 1 }, { step: 2 }, { step: 3 }, { step: 4 }] },
     });
     const [unknown] = await api.subscribe(PROGRESS, { id: "nope" });
-    expect(unknown!.errors?.[0]).toMatchObject({ extensions: { code: "NOT_FOUND", argument: "id" } });
+    expect(unknown!.errors?.[0]).toMatchObject({ extensions: { code: "NOT_FOUND", argument: "runId" } });
   });
 
   it("cancels a run keeping its steps, and resumes it to the choices of an uninterrupted run", async () => {
@@ -346,13 +348,17 @@ describe("pruning runs", () => {
     }>("query A($id: ID!) { pruningRun(id: $id) { status artifact { id modelJsonUrl } } }", { id: run.id });
     expect(pruningRun.status).toBe("SUCCEEDED");
     const origin = new URL(api.url).origin;
-    expect((await fetch(origin + pruningRun.artifact.modelJsonUrl)).status).toBe(200);
+    expect((await fetch(origin + pruningRun.artifact.modelJsonUrl, { headers: api.headers() })).status).toBe(
+      200,
+    );
     const { deleteRun } = await api.query<{ deleteRun: { deleted: { steps: number; models: number } } }>(
       "mutation D($id: ID!) { deleteRun(id: $id) { id deleted { steps models } } }",
       { id: run.id },
     );
     expect(deleteRun.deleted).toEqual({ steps: 2, models: 1 });
-    expect((await fetch(origin + pruningRun.artifact.modelJsonUrl)).status).toBe(404);
+    expect((await fetch(origin + pruningRun.artifact.modelJsonUrl, { headers: api.headers() })).status).toBe(
+      404,
+    );
     const gone = await api.request("query M($id: ID!) { model(id: $id) { id } }", {
       id: pruningRun.artifact.id,
     });

@@ -79,9 +79,28 @@ export class ShareLinkRepository {
   }
 
   /** Which of `ids` name a model (kind "models") or a pruning run (kind "pruningRuns"). */
-  async existing(table: "models" | "pruningRuns", ids: readonly string[]): Promise<Set<string>> {
+  /** Which of these models (or runs, through their model) belong to the workspace. */
+  async inWorkspace(
+    table: "models" | "pruningRuns",
+    ids: readonly string[],
+    workspaceId: string,
+  ): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.db.selectFrom(table).select("id").where("id", "in", ids).execute();
+    const rows =
+      table === "models"
+        ? await this.db
+            .selectFrom("models")
+            .select("id")
+            .where("id", "in", ids)
+            .where("workspaceId", "=", workspaceId)
+            .execute()
+        : await this.db
+            .selectFrom("pruningRuns")
+            .innerJoin("models", "models.id", "pruningRuns.modelId")
+            .select("pruningRuns.id")
+            .where("pruningRuns.id", "in", ids)
+            .where("models.workspaceId", "=", workspaceId)
+            .execute();
     return new Set(rows.map((r) => r.id));
   }
 }

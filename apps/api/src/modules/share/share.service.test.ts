@@ -41,7 +41,7 @@ describe.each(DIALECTS)("share links on %s", (dialect) => {
       const { token } = await t.workspaces.createInvite(owner, workspaceId, { role });
       await t.workspaces.acceptInvite(who, token);
     }
-    modelId = await t.insertModel("shared");
+    modelId = await t.insertModel("shared", workspaceId);
     await t.insertRun(modelId, "run-a");
     await t.insertRun(modelId, "run-b");
   });

@@ -42,10 +42,7 @@ export interface CreatedShareLink {
   link: ShareLinkRow;
 }
 
-/**
- * Which workspace a share target belongs to, or undefined when any of its ids does not exist there. Until
- * models and runs carry their workspace (issue 7, phase 2), {@link targetsInDatabase} checks existence only.
- */
+/** Whether every id of a share target exists in the workspace (a link never shares another team's work). */
 export interface ShareTargets {
   check(workspaceId: string, target: ShareTarget): Promise<boolean>;
 }
@@ -54,8 +51,9 @@ export interface ShareTargets {
 export function targetsInDatabase(db: Kysely<DB>): ShareTargets {
   const repository = new ShareLinkRepository(db);
   return {
-    async check(_workspaceId, target) {
-      const found = await repository.existing(target.kind === "MODEL" ? "models" : "pruningRuns", target.ids);
+    async check(workspaceId, target) {
+      const table = target.kind === "MODEL" ? "models" : "pruningRuns";
+      const found = await repository.inWorkspace(table, target.ids, workspaceId);
       return target.ids.every((id) => found.has(id));
     },
   };

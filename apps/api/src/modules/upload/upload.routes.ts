@@ -14,6 +14,7 @@ import express from "express";
 import type { Logger } from "pino";
 
 import { isApiError } from "../../errors.js";
+import { type AccessForRequest, accessFailure } from "../access/http.js";
 import { type UploadStore, type UploadedFile, safeRelativePath } from "./upload.store.js";
 
 export const UPLOADS_PATH = "/uploads";
@@ -31,7 +32,7 @@ class UploadError extends Error {
 }
 
 /** Reads the request's files into a new upload folder; rejects (having deleted it) on any problem. */
-async function receive(req: Request, store: UploadStore, maxBytes: number) {
+async function receive(req: Request, store: UploadStore, maxBytes: number, uploadedBy: string) {
   const type = req.headers["content-type"] ?? "";
   if (!type.startsWith("multipart/form-data")) {
     throw new UploadError(
@@ -119,7 +120,7 @@ async function receive(req: Request, store: UploadStore, maxBytes: number) {
       req.on("aborted", () => fail(new UploadError(400, "INVALID_ARGUMENT", "the upload was aborted")));
       req.pipe(parser);
     });
-    return await store.complete(id, files);
+    return await store.complete(id, files, uploadedBy);
   } catch (error) {
     // Every write has ended (or failed) before the folder goes, so no file is created after it.
     await Promise.allSettled(writes);
@@ -135,29 +136,43 @@ function tooLarge(maxBytes: number): string {
   );
 }
 
-export function uploadRouter(options: { store: UploadStore; maxBytes: number; logger: Logger }): Router {
+export function uploadRouter(options: {
+  store: UploadStore;
+  maxBytes: number;
+  logger: Logger;
+  accessFor: AccessForRequest;
+}): Router {
   const router = express.Router();
   router.post(UPLOADS_PATH, (req: Request, res: Response) => {
-    receive(req, options.store, options.maxBytes).then(
-      (upload) => {
-        options.logger.info(
-          { uploadId: upload.id, files: upload.files.length, bytes: upload.bytes },
-          "upload",
-        );
-        res.status(201).json(upload);
-      },
-      (error: unknown) => {
-        const known = error instanceof UploadError;
-        if (!known) options.logger.error({ err: error }, "upload failed");
-        const status = known ? error.status : isApiError(error) ? 400 : 500;
-        const code = known ? error.code : isApiError(error) ? error.code : "INTERNAL_SERVER_ERROR";
-        const message =
-          known || isApiError(error) ? (error as Error).message : "the upload failed; the API logged why";
-        // The rest of the body is not read: close the connection rather than leave it half-consumed.
-        res.setHeader("Connection", "close");
-        res.status(status).json({ error: { code, message } });
-      },
-    );
+    // Only an editor of some workspace uploads, and only they can register what they uploaded.
+    const uploader = options.accessFor(req).uploader();
+    uploader
+      .then((userId) => receive(req, options.store, options.maxBytes, userId))
+      .then(
+        (upload) => {
+          options.logger.info(
+            { uploadId: upload.id, files: upload.files.length, bytes: upload.bytes },
+            "upload",
+          );
+          res.status(201).json(upload);
+        },
+        (error: unknown) => {
+          const known = error instanceof UploadError;
+          const denied = accessFailure(error);
+          if (!known && !denied) options.logger.error({ err: error }, "upload failed");
+          const status = known ? error.status : (denied?.status ?? (isApiError(error) ? 400 : 500));
+          const code = known
+            ? error.code
+            : (denied?.code ?? (isApiError(error) ? error.code : "INTERNAL_SERVER_ERROR"));
+          const message =
+            known || denied || isApiError(error)
+              ? (error as Error).message
+              : "the upload failed; the API logged why";
+          // The rest of the body is not read: close the connection rather than leave it half-consumed.
+          res.setHeader("Connection", "close");
+          res.status(status).json({ error: { code, message } });
+        },
+      );
   });
   return router;
 }

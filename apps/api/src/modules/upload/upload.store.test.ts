@@ -25,13 +25,18 @@ describe("UploadStore", () => {
     const store = new UploadStore(mkdtempSync(path.join(tmpdir(), "carve-uploads-")));
     const { id, filesDir } = await store.begin();
     writeFileSync(path.join(filesDir, "a.bin"), "abc");
-    await expect(store.get(id, "uploadId")).rejects.toMatchObject({ code: "NOT_FOUND" }); // not finished
-    await store.complete(id, [{ name: "a.bin", bytes: 3 }]);
-    const owned = await store.claim(id, "datasets", "d1", "uploadId");
+    const by = { argument: "uploadId", userId: "u1" };
+    await expect(store.get(id, "uploadId", "u1")).rejects.toMatchObject({ code: "NOT_FOUND" }); // not finished
+    await store.complete(id, [{ name: "a.bin", bytes: 3 }], "u1");
+    // Someone else cannot register it, and trying does not use it up.
+    await expect(store.claim(id, "datasets", "d0", { ...by, userId: "u2" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    const owned = await store.claim(id, "datasets", "d1", by);
     expect(readdirSync(owned)).toEqual(["a.bin"]);
     expect(store.owns(owned)).toBe(true);
-    await expect(store.claim(id, "datasets", "d2", "uploadId")).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(store.get("../../etc", "uploadId")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(store.claim(id, "datasets", "d2", by)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(store.get("../../etc", "uploadId", "u1")).rejects.toMatchObject({ code: "NOT_FOUND" });
     await store.removeOwned(owned);
     expect(existsSync(owned)).toBe(false);
   });
@@ -39,9 +44,9 @@ describe("UploadStore", () => {
   it("sweeps uploads nobody registered within a day, and unfinished ones after an hour", async () => {
     const store = new UploadStore(mkdtempSync(path.join(tmpdir(), "carve-uploads-")));
     const fresh = await store.begin();
-    await store.complete(fresh.id, []);
+    await store.complete(fresh.id, [], "u1");
     const old = await store.begin();
-    await store.complete(old.id, []);
+    await store.complete(old.id, [], "u1");
     const stale = await store.begin(); // never completed
     const now = Date.now();
     const hoursAgo = (h: number) => new Date(now - h * 3600_000);

@@ -26,6 +26,8 @@ export interface UploadInfo {
   files: UploadedFile[];
   bytes: number;
   createdAt: string;
+  /** The user who uploaded it: only they can register it. */
+  uploadedBy: string;
 }
 
 /** What registration does with an upload's files: the folder they now live in. */
@@ -69,12 +71,13 @@ export class UploadStore {
     return { id, filesDir };
   }
 
-  async complete(id: string, files: UploadedFile[]): Promise<UploadInfo> {
+  async complete(id: string, files: UploadedFile[], uploadedBy: string): Promise<UploadInfo> {
     const info: UploadInfo = {
       id,
       files,
       bytes: files.reduce((sum, f) => sum + f.bytes, 0),
       createdAt: new Date().toISOString(),
+      uploadedBy,
     };
     await writeFile(path.join(this.uploadsDir, id, "upload.json"), JSON.stringify(info));
     return info;
@@ -86,10 +89,14 @@ export class UploadStore {
     await rm(path.join(this.uploadsDir, id), { recursive: true, force: true });
   }
 
-  /** The finished upload of this id; NOT_FOUND otherwise. */
-  async get(id: string, argument: string): Promise<UploadInfo> {
+  /** The finished upload of this id, uploaded by `userId`; NOT_FOUND otherwise (someone else's too). */
+  async get(id: string, argument: string, userId: string): Promise<UploadInfo> {
     const meta = ID.test(id) ? path.join(this.uploadsDir, id, "upload.json") : undefined;
-    if (!meta || !existsSync(meta)) {
+    const info =
+      meta && existsSync(meta)
+        ? (JSON.parse(await readFile(meta, "utf8")) as Partial<UploadInfo>)
+        : undefined;
+    if (!info || info.uploadedBy !== userId) {
       throw new ApiError(
         "NOT_FOUND",
         `no upload with id "${id}": upload the files with POST /uploads (multipart/form-data) and pass the ` +
@@ -97,15 +104,20 @@ export class UploadStore {
         { argument },
       );
     }
-    return JSON.parse(await readFile(meta, "utf8")) as UploadInfo;
+    return info as UploadInfo;
   }
 
   /**
    * Moves an upload's files to `<data dir>/<folder>/<ownerId>` and deletes the upload; returns that folder.
    * The caller deletes it again (with {@link removeOwned}) if registration then fails.
    */
-  async claim(id: string, folder: OwnedFolder, ownerId: string, argument: string): Promise<string> {
-    await this.get(id, argument);
+  async claim(
+    id: string,
+    folder: OwnedFolder,
+    ownerId: string,
+    by: { argument: string; userId: string },
+  ): Promise<string> {
+    await this.get(id, by.argument, by.userId);
     const target = this.ownedDir(folder, ownerId);
     await mkdir(path.dirname(target), { recursive: true });
     await rename(path.join(this.uploadsDir, id, "files"), target);

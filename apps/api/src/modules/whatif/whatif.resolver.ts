@@ -12,7 +12,7 @@ export class WhatIfResolver {
       "Accuracy and per-class accuracy of a model with the given filters removed, beside the unpruned " +
       "model's, on a seeded class-stratified sample. Computed in a worker thread and cached.",
   })
-  whatIf(
+  async whatIf(
     @Arg("modelId", () => ID, { description: "The model." }) modelId: string,
     @Arg("removed", () => [LayerFilters], { description: "The filters to remove (an empty list: none)." })
     removed: LayerFilters[],
@@ -34,6 +34,8 @@ export class WhatIfResolver {
     @Arg("seed", () => Int, { defaultValue: 0, description: "Seed of the sample." }) seed: number,
     @Ctx() ctx: Context,
   ): Promise<WhatIf> {
+    // A read: viewers and share links of the model may ask (the datasetId must be the model's workspace's).
+    await ctx.access.model(modelId, "VIEWER", "modelId");
     return ctx.services.whatIf.answer({ modelId, datasetId, removed, images, split, seed });
   }
 }

@@ -19,8 +19,8 @@ export interface TeamsFixture extends Teams {
   advance(ms: number): void;
   /** A new account with a password, signed in: its identity (a session). */
   signUp(email: string, password?: string): Promise<Identity>;
-  /** Inserts a model "m-<suffix>" with layer conv1 of `filters` filters, and returns its id. */
-  insertModel(suffix: string, filters?: number): Promise<string>;
+  /** Inserts a model "m-<suffix>" of a workspace with layer conv1 of `filters` filters, and returns its id. */
+  insertModel(suffix: string, workspaceId: string, filters?: number): Promise<string>;
   /** Inserts a pruning run of a model and returns its id. */
   insertRun(modelId: string, id: string): Promise<string>;
   close(): Promise<void>;
@@ -53,7 +53,7 @@ export async function openTeams(dialect: Dialect, label: string): Promise<TeamsF
       const { sessionToken } = await auth.signIn({ email, password });
       return (await auth.authenticate({ sessionToken }))!;
     },
-    async insertModel(suffix, filters = 4) {
+    async insertModel(suffix, workspaceId, filters = 4) {
       const id = `m-${suffix}`;
       const at = new Date(now).toISOString();
       await store.db
@@ -74,6 +74,7 @@ export async function openTeams(dialect: Dialect, label: string): Promise<TeamsF
           testAccuracy: null,
           createdAt: at,
           updatedAt: at,
+          workspaceId,
         })
         .execute();
       await store.db
