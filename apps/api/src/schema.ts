@@ -5,6 +5,12 @@ import { buildSchema } from "type-graphql";
 
 import { type EventBus, InProcessEventBus, typeGraphqlPubSub } from "./events/event-bus.js";
 import { AnalysisResolver } from "./modules/analysis/analysis.resolver.js";
+import {
+  AnnotationResolver,
+  FilterAnnotationResolver,
+  LayerAnnotationResolver,
+  RunAnnotationResolver,
+} from "./modules/annotation/annotation.resolver.js";
 import { AuthResolver } from "./modules/auth/auth.resolver.js";
 import {
   AnalysisDatasetResolver,
@@ -12,6 +18,7 @@ import {
   ModelDatasetResolver,
   ModelEvaluationResolver,
 } from "./modules/dataset/dataset.resolver.js";
+import { RunExportResolver } from "./modules/export/export.resolver.js";
 import { FilterResolver } from "./modules/filter/filter.resolver.js";
 import { FilterPatchesResolver } from "./modules/filter/top-patches.resolver.js";
 import { LayerResolver } from "./modules/layer/layer.resolver.js";
@@ -21,6 +28,7 @@ import {
   ModelPruningResolver,
   PruningRunResolver,
 } from "./modules/pruning/run.resolver.js";
+import { ShareLinkResolver } from "./modules/share/share.resolver.js";
 import { WhatIfResolver } from "./modules/whatif/whatif.resolver.js";
 import { WorkspaceResolver } from "./modules/workspace/workspace.resolver.js";
 
@@ -40,6 +48,12 @@ export const RESOLVERS = [
   ModelArtifactResolver,
   AuthResolver,
   WorkspaceResolver,
+  ShareLinkResolver,
+  AnnotationResolver,
+  FilterAnnotationResolver,
+  LayerAnnotationResolver,
+  RunAnnotationResolver,
+  RunExportResolver,
 ] as const;
 
 /** The executable schema. Subscriptions read events from `bus`. */

@@ -74,22 +74,74 @@ export class AnnotationRepository {
       .execute();
   }
 
-  async filterExists(modelId: string, layerName: string, filterIndex: number): Promise<boolean> {
+  /**
+   * Annotations of the filters of some layers (for a DataLoader batch), oldest first; only those of the
+   * model's own workspace.
+   */
+  async ofLayers(
+    keys: ReadonlyArray<{ modelId: string; layerName: string }>,
+  ): Promise<AnnotationWithAuthor[]> {
+    if (keys.length === 0) return [];
+    return this.select()
+      .innerJoin("models", "models.id", "annotations.modelId")
+      .whereRef("models.workspaceId", "=", "annotations.workspaceId")
+      .where("annotations.targetKind", "=", "FILTER")
+      .where((eb) =>
+        eb.or(
+          keys.map((k) =>
+            eb.and([
+              eb("annotations.modelId", "=", k.modelId),
+              eb("annotations.layerName", "=", k.layerName),
+            ]),
+          ),
+        ),
+      )
+      .orderBy("annotations.createdAt")
+      .orderBy("annotations.id")
+      .execute();
+  }
+
+  /** Comments on some runs (for a DataLoader batch), oldest first; only those of the run's own workspace. */
+  async ofRuns(runIds: readonly string[]): Promise<AnnotationWithAuthor[]> {
+    if (runIds.length === 0) return [];
+    return this.select()
+      .innerJoin("pruningRuns", "pruningRuns.id", "annotations.runId")
+      .innerJoin("models", "models.id", "pruningRuns.modelId")
+      .whereRef("models.workspaceId", "=", "annotations.workspaceId")
+      .where("annotations.targetKind", "=", "RUN")
+      .where("annotations.runId", "in", runIds)
+      .orderBy("annotations.createdAt")
+      .orderBy("annotations.id")
+      .execute();
+  }
+
+  /** Whether the model of the workspace has this filter. */
+  async filterExists(
+    workspaceId: string,
+    modelId: string,
+    layerName: string,
+    filterIndex: number,
+  ): Promise<boolean> {
     const row = await this.db
       .selectFrom("filters")
-      .select("filterIndex")
-      .where("modelId", "=", modelId)
-      .where("layerName", "=", layerName)
-      .where("filterIndex", "=", filterIndex)
+      .innerJoin("models", "models.id", "filters.modelId")
+      .select("filters.filterIndex")
+      .where("filters.modelId", "=", modelId)
+      .where("filters.layerName", "=", layerName)
+      .where("filters.filterIndex", "=", filterIndex)
+      .where("models.workspaceId", "=", workspaceId)
       .executeTakeFirst();
     return row !== undefined;
   }
 
-  async runExists(runId: string): Promise<boolean> {
+  /** Whether the run is of a model of the workspace. */
+  async runExists(workspaceId: string, runId: string): Promise<boolean> {
     const row = await this.db
       .selectFrom("pruningRuns")
-      .select("id")
-      .where("id", "=", runId)
+      .innerJoin("models", "models.id", "pruningRuns.modelId")
+      .select("pruningRuns.id")
+      .where("pruningRuns.id", "=", runId)
+      .where("models.workspaceId", "=", workspaceId)
       .executeTakeFirst();
     return row !== undefined;
   }

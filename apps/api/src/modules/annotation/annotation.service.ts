@@ -51,7 +51,10 @@ export class AnnotationService {
     this.repository = new AnnotationRepository(db);
   }
 
-  /** Adds a label (filters only) or a comment to a filter or run of the workspace. */
+  /**
+   * Adds a label (filters only) or a comment to a filter or run of the workspace; NOT_FOUND when the filter or
+   * run is not the workspace's (annotations never point into another team's work).
+   */
   async create(
     identity: Identity | null,
     workspaceId: string,
@@ -76,8 +79,13 @@ export class AnnotationService {
     }
     const exists =
       target.kind === "FILTER"
-        ? await this.repository.filterExists(target.modelId, target.layerName, target.filterIndex)
-        : await this.repository.runExists(target.runId);
+        ? await this.repository.filterExists(
+            workspaceId,
+            target.modelId,
+            target.layerName,
+            target.filterIndex,
+          )
+        : await this.repository.runExists(workspaceId, target.runId);
     if (!exists) {
       throw new ApiError(
         "NOT_FOUND",
