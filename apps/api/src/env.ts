@@ -73,6 +73,15 @@ const EnvSchema = z.object({
    * is the API's own GET /auth/sign-in.
    */
   CARVE_DASHBOARD_URL: z.string().url().optional(),
+  /**
+   * Which proxies' X-Forwarded-For is believed for the client's address (Express's "trust proxy": loopback,
+   * a subnet like 10.0.0.0/8, several separated by ","); "false" believes none.
+   */
+  CARVE_TRUST_PROXY: z
+    .string()
+    .min(1)
+    .default("loopback")
+    .transform((v) => (v === "false" ? false : v)),
   /** Browser origins allowed by CORS, separated by ","; "*" allows any. */
   CARVE_CORS_ORIGINS: z.string().min(1).default("http://localhost:3000"),
   /** Deepest field nesting a query may have. */

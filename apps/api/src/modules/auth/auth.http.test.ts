@@ -83,4 +83,19 @@ describe("signing in to the API server", () => {
     // The link was used up.
     expect((await fetch(signInLinkUrl(origin, token!), { redirect: "manual" })).status).toBe(401);
   });
+
+  it("limits failed sign-ins by the client's address that the dashboard proxy forwards, not the proxy's", async () => {
+    const attempt = (n: number, forwardedFor: string) =>
+      post(
+        `mutation { signIn(email: "nobody${n}@example.com", password: "wrong password") { user { email } } }`,
+        {
+          "x-forwarded-for": forwardedFor,
+        },
+      );
+    // Twenty failures from one browser (each with another e-mail) lock that address out...
+    for (let n = 0; n < 20; n++) await attempt(n, "203.0.113.7");
+    expect((await attempt(20, "203.0.113.7")).body.errors?.[0]?.extensions.code).toBe("RATE_LIMITED");
+    // ...and not another browser behind the same proxy (the test's loopback peer is a trusted proxy).
+    expect((await attempt(21, "203.0.113.8")).body.errors?.[0]?.extensions.code).toBe("UNAUTHENTICATED");
+  });
 });
