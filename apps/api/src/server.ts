@@ -47,6 +47,8 @@ import { ModelRepository } from "./modules/model/model.repository.js";
 import { ModelService } from "./modules/model/model.service.js";
 import { SHARE_HEADER } from "./modules/access/access.js";
 import { adoptUnowned } from "./modules/access/adopt.js";
+import { EXPORTS_PATH, exportRouter } from "./modules/export/export.routes.js";
+import { ExportService } from "./modules/export/export.service.js";
 import { artifactRouter } from "./modules/pruning/artifact.routes.js";
 import { PruningRunRepository } from "./modules/pruning/run.repository.js";
 import { ARTIFACTS_PATH, PruningRunService } from "./modules/pruning/run.service.js";
@@ -326,6 +328,8 @@ export async function createServer(deps: ServerDeps = {}): Promise<CarveServer> 
   });
   // Compressed models of pruning runs, for tf.loadLayersModel(origin + artifact.modelJsonUrl).
   expressApp.use(ARTIFACTS_PATH, artifactRouter(services.runs, accessFor));
+  // Runs and comparisons as HTML reports, JSON and CSV, read as the API reads them.
+  expressApp.use(EXPORTS_PATH, exportRouter(new ExportService(store.db), accessFor));
   expressApp.use(
     GRAPHQL_PATH,
     express.json({ limit: "1mb" }),
