@@ -171,6 +171,11 @@ describe("opening a share link", () => {
     });
     expect(await api.query(SHARED, {}, null)).toEqual({ sharedTarget: null });
     expect(await api.query(SHARED)).toEqual({ sharedTarget: null });
+    // Over WebSocket the token is the `share` connection parameter.
+    const overSocket = await api.subscribe(SHARED, {}, undefined, { share: model.token });
+    expect(overSocket.map((r) => r.data)).toEqual([
+      { sharedTarget: { kind: "MODEL", ids: [modelA], workspaceId: api.workspaceId, expiresAt: null } },
+    ]);
     const comparison = await share("COMPARISON", [runA2, runA1]);
     expect(await api.query(SHARED, {}, { share: comparison.token })).toMatchObject({
       sharedTarget: { kind: "COMPARISON", ids: [runA2, runA1] },
