@@ -349,6 +349,97 @@ describe("the dashboard in a browser", () => {
     expectNoConsoleErrors();
   }, 420_000);
 
+  /** The second member's browser (its own context: its own cookies), signed up through an invite. */
+  let viewerPage: Page;
+
+  it("lets the owner invite a viewer, who signs up through the link in another browser", async () => {
+    await page.goto(`${web.url}/workspaces`);
+    await page.getByRole("table", { name: "Your workspaces" }).getByRole("link").first().click();
+    await page.getByRole("heading", { name: "Members" }).waitFor();
+    await page.getByLabel("Role", { exact: true }).selectOption("VIEWER");
+    await page.getByRole("button", { name: "Create invite link" }).click();
+    const invite = await page.getByLabel("Invite link").inputValue();
+    expect(invite).toMatch(/\/invite\?token=/);
+    await shot("16-workspace-invite");
+
+    const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    viewerPage = await viewerContext.newPage();
+    viewerPage.on("pageerror", (error) => problems.push(error.message));
+    await viewerPage.goto(invite);
+    await viewerPage.getByRole("heading", { name: /^Join / }).waitFor();
+    await viewerPage.getByText(/invited as viewer/).waitFor();
+    await viewerPage.getByLabel("Your name (optional)").fill("Vera Viewer");
+    await viewerPage.getByLabel("E-mail").fill("vera@example.com");
+    await viewerPage.getByLabel(/^Password/).fill("viewer password 1");
+    await viewerPage.screenshot({ path: path.join(ARTIFACTS, "17-invite-sign-up.png"), fullPage: true });
+    await viewerPage.getByRole("button", { name: "Create account and join" }).click();
+    await viewerPage.waitForURL(/\/models$/);
+    await viewerPage.getByRole("link", { name: "Vera Viewer" }).waitFor();
+
+    await page.reload();
+    const row = page.getByRole("table", { name: "Members" }).getByRole("row", { name: /vera@example\.com/ });
+    await expect(row.getByRole("combobox").inputValue()).resolves.toBe("VIEWER");
+    await shot("16-workspace-members");
+    expectNoConsoleErrors();
+  });
+
+  it("shows a viewer no editor action, and the API's refusal when they start a run anyway", async () => {
+    await viewerPage.goto(`${web.url}/models/${encodeURIComponent(modelId)}`);
+    await viewerPage.getByRole("heading", { level: 1, name: "mnist" }).waitFor();
+    await expect(viewerPage.getByRole("link", { name: "New pruning run" }).count()).resolves.toBe(0);
+    await expect(viewerPage.getByRole("link", { name: "New CAR analysis" }).count()).resolves.toBe(0);
+    await expect(viewerPage.getByRole("button", { name: "Share" }).count()).resolves.toBe(0);
+    await viewerPage.screenshot({ path: path.join(ARTIFACTS, "18-viewer-model.png"), fullPage: true });
+
+    // The form's URL typed by hand: the page says why it will not work, and the API refuses it.
+    await viewerPage.goto(`${web.url}/models/${encodeURIComponent(modelId)}/runs/new`);
+    await viewerPage.getByText(/You are a viewer of this model's workspace/).waitFor();
+    await viewerPage.getByLabel("Global — one ranking across layers").check();
+    await viewerPage.getByLabel("Keep this many filters").check();
+    await viewerPage.getByLabel("Target (filters)").fill("12");
+    await viewerPage.getByRole("button", { name: "Start pruning" }).click();
+    const refusal = viewerPage.locator(".field-error", { hasText: "FORBIDDEN" });
+    await refusal.waitFor();
+    await expect(refusal.textContent()).resolves.toMatch(/viewer|role|editor/i);
+    await viewerPage.screenshot({ path: path.join(ARTIFACTS, "19-viewer-forbidden.png"), fullPage: true });
+    expect(viewerPage.url()).toMatch(/\/runs\/new$/);
+  });
+
+  it("opens a share link read-only in a fresh browser without an account, and nothing else", async () => {
+    await page.goto(`${web.url}/models`);
+    const otherHref = await page
+      .getByRole("link", { name: "fashion-mnist", exact: true })
+      .getAttribute("href");
+    await page.goto(`${web.url}/models/${encodeURIComponent(modelId)}`);
+    await page.getByRole("button", { name: "Share" }).click();
+    await page.getByRole("button", { name: "Create read-only link" }).click();
+    const link = await page.getByLabel("Share link").inputValue();
+    expect(link).toMatch(/\/s\/carve_shr_/);
+    await shot("20-share-created");
+
+    const guestContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const guest = await guestContext.newPage();
+      await guest.goto(link);
+      await guest.waitForURL((url) => url.pathname === `/models/${encodeURIComponent(modelId)}`);
+      await guest.getByRole("heading", { level: 1, name: "mnist" }).waitFor();
+      await guest.locator(".shared-banner").waitFor();
+      await expect(guest.getByRole("link", { name: "New pruning run" }).count()).resolves.toBe(0);
+      await expect(guest.getByRole("button", { name: "Share" }).count()).resolves.toBe(0);
+      await expect(guest.getByRole("button", { name: "Sign out" }).count()).resolves.toBe(0);
+      await guest.screenshot({ path: path.join(ARTIFACTS, "21-shared-model.png"), fullPage: true });
+      // A layer of the shared model opens; another model does not exist for this reader.
+      await guest.getByRole("link", { name: "conv1", exact: true }).click();
+      await guest.getByRole("heading", { name: /Filters \(16\)/ }).waitFor();
+      const other = await guest.goto(`${web.url}${otherHref}`);
+      expect(other?.status()).toBe(404);
+      await guest.screenshot({ path: path.join(ARTIFACTS, "22-shared-other-model.png"), fullPage: true });
+    } finally {
+      await guestContext.close();
+    }
+    expectNoConsoleErrors();
+  });
+
   it("answers an unknown model with a 404 page", async () => {
     const response = await page.goto(`${web.url}/models/no-such-model`);
     expect(response?.status()).toBe(404);

@@ -40,7 +40,8 @@ export function Providers({
     const exchanges: Exchange[] = [
       mapExchange({
         onError(error) {
-          if (typeof window === "undefined" || !isUnauthenticated(error)) return;
+          // A share link's reader has no session to renew: the page shows the API's refusal instead.
+          if (typeof window === "undefined" || share || !isUnauthenticated(error)) return;
           const here = window.location.pathname + window.location.search;
           if (!isPublicPath(window.location.pathname)) window.location.assign(signInHref(here));
         },

@@ -22,9 +22,10 @@ export function FilterTile({
   onToggle: () => void;
   onActivate: () => void;
 }) {
+  const named = filter.label ? ` “${filter.label}”` : "";
   const label = filter.car
-    ? `Filter ${filter.index}: CAR ${points(filter.car.drop)}, rank ${filter.car.rank}, L1 ${filter.l1Norm.toFixed(2)}`
-    : `Filter ${filter.index}: not scored, L1 ${filter.l1Norm.toFixed(2)}`;
+    ? `Filter ${filter.index}${named}: CAR ${points(filter.car.drop)}, rank ${filter.car.rank}, L1 ${filter.l1Norm.toFixed(2)}`
+    : `Filter ${filter.index}${named}: not scored, L1 ${filter.l1Norm.toFixed(2)}`;
   return (
     <li
       className={`tile${selected ? " selected" : ""}`}
@@ -46,6 +47,7 @@ export function FilterTile({
           {filter.car ? points(filter.car.drop, 1) : "—"}
         </span>
       </Link>
+      {filter.label && <span className="tile-label">{filter.label}</span>}
       <label className="tile-foot">
         <span className="tile-index">#{filter.index}</span>
         <input

@@ -3,6 +3,8 @@ export interface FilterSummary {
   index: number;
   l1Norm: number;
   weightImage: string | null;
+  /** What a member labelled it (e.g. "red-green colour blob"); absent or null when unlabelled. */
+  label?: string | null;
   car: {
     drop: number;
     ci95Low: number;

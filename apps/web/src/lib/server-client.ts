@@ -9,7 +9,7 @@ import { cache } from "react";
 
 import { type ApiFailure, describeApiError } from "./api-error";
 import { apiConfig } from "./config";
-import { forwardedAuth } from "./forwarded-auth";
+import { forwardedAuth, SHARE_HEADER } from "./forwarded-auth";
 import { signInHref } from "./sign-in-path";
 
 /** Set by src/proxy.ts: the page being rendered, path and query. */
@@ -61,7 +61,11 @@ async function loadUncached<Data, Variables extends AnyVariables>(
   const loaded = await query(document, variables, forwarded);
   if (!loaded.ok) {
     if (loaded.failure.kind === "not-found") notFound();
-    if (loaded.failure.kind === "unauthenticated") redirect(signInHref(requestHeaders.get(PATH_HEADER)));
+    if (loaded.failure.kind === "unauthenticated") {
+      // A share link's reader asking for what it does not share: nothing is there for them, not a sign-in.
+      if (forwarded[SHARE_HEADER]) notFound();
+      redirect(signInHref(requestHeaders.get(PATH_HEADER)));
+    }
   }
   return loaded;
 }

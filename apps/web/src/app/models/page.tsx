@@ -4,6 +4,7 @@ import Link from "next/link";
 import { ApiFailureState } from "@/components/api-failure";
 import { EmptyState } from "@/components/empty-state";
 import { graphql } from "@/gql";
+import { editableWorkspaces, readerAccess } from "@/lib/access";
 import { bytes, count, percent, shape } from "@/lib/format";
 import { load } from "@/lib/server-client";
 
@@ -12,11 +13,12 @@ import { RegisterModel } from "./register-model";
 export const metadata: Metadata = { title: "Models" };
 
 const ModelsPageQuery = graphql(`
-  query ModelsPage {
-    models(first: 500) {
+  query ModelsPage($workspaceId: ID) {
+    models(first: 500, workspaceId: $workspaceId) {
       totalCount
       nodes {
         id
+        workspaceId
         name
         description
         source
@@ -27,9 +29,10 @@ const ModelsPageQuery = graphql(`
         sizeBytes
       }
     }
-    datasets(first: 500) {
+    datasets(first: 500, workspaceId: $workspaceId) {
       nodes {
         id
+        workspaceId
         name
         format
         sourceKind
@@ -43,16 +46,44 @@ const ModelsPageQuery = graphql(`
   }
 `);
 
-export default async function ModelsPage() {
-  const result = await load(ModelsPageQuery, {});
+type Props = { searchParams: Promise<{ workspace?: string | string[] }> };
+
+export default async function ModelsPage({ searchParams }: Props) {
+  const { workspace } = await searchParams;
+  const access = await readerAccess();
+  // Only a workspace of the reader's narrows the list (a stale or foreign id shows them all).
+  const current = access.workspaces.find((w) => w.id === workspace) ?? null;
+  const result = await load(ModelsPageQuery, { workspaceId: current?.id ?? null });
   if (!result.ok) return <ApiFailureState failure={result.failure} what="the models" />;
   const models = result.data.models.nodes;
+  const several = access.workspaces.length > 1;
+  const workspaceName = (id: string | null | undefined) =>
+    access.workspaces.find((w) => w.id === id)?.name ?? (id ? "another workspace" : "built-in");
+  const editable = editableWorkspaces(access);
   return (
     <>
-      <h1>Models</h1>
+      <h1>{current ? `Models of ${current.name}` : "Models"}</h1>
       <p className="lead">
-        Networks registered with Carve. Open one to see its layers, score its filters by CAR and prune it.
+        {access.shared
+          ? "What this share link shows. Open a model to see its layers and its filters' CAR scores."
+          : "Networks registered with Carve. Open one to see its layers, score its filters by CAR and prune it."}
       </p>
+      {several && (
+        <nav aria-label="Workspaces" className="switcher">
+          <Link href="/models" aria-current={current ? undefined : "page"}>
+            All workspaces
+          </Link>
+          {access.workspaces.map((w) => (
+            <Link
+              key={w.id}
+              href={`/models?workspace=${encodeURIComponent(w.id)}`}
+              aria-current={current?.id === w.id ? "page" : undefined}
+            >
+              {w.name}
+            </Link>
+          ))}
+        </nav>
+      )}
       {models.length === 0 ? (
         <EmptyState title="No models yet">Register one below, or pick a built-in demo.</EmptyState>
       ) : (
@@ -62,6 +93,7 @@ export default async function ModelsPage() {
             <thead>
               <tr>
                 <th scope="col">Model</th>
+                {several && <th scope="col">Workspace</th>}
                 <th scope="col">Dataset</th>
                 <th scope="col" className="num">
                   Test accuracy
@@ -85,6 +117,7 @@ export default async function ModelsPage() {
                     {m.source === "DEMO" && <span className="tag">demo</span>}
                     <div className="muted small">{m.description}</div>
                   </td>
+                  {several && <td>{workspaceName(m.workspaceId)}</td>}
                   <td>{m.dataset ?? "—"}</td>
                   <td className="num">{percent(m.accuracy)}</td>
                   <td className="num">{count(m.params)}</td>
@@ -106,6 +139,7 @@ export default async function ModelsPage() {
               <thead>
                 <tr>
                   <th scope="col">Dataset</th>
+                  {several && <th scope="col">Workspace</th>}
                   <th scope="col">Format</th>
                   <th scope="col">Images</th>
                   <th scope="col" className="num">
@@ -125,6 +159,7 @@ export default async function ModelsPage() {
                         <span className="tag">{d.sourceKind.toLowerCase()}</span>
                       )}
                     </td>
+                    {several && <td>{workspaceName(d.workspaceId)}</td>}
                     <td>{d.format.toLowerCase().replace("_", " ")}</td>
                     <td>{shape(d.imageShape)}</td>
                     <td className="num">{d.classes.length}</td>
@@ -142,7 +177,20 @@ export default async function ModelsPage() {
           </div>
         )}
       </section>
-      <RegisterModel datasets={result.data.datasets.nodes.map((d) => ({ id: d.id, name: d.name }))} />
+      {editable.length > 0 ? (
+        <RegisterModel
+          datasets={result.data.datasets.nodes.map((d) => ({ id: d.id, name: d.name }))}
+          workspaces={editable.map((w) => ({ id: w.id, name: w.name }))}
+          defaultWorkspaceId={current && editable.some((w) => w.id === current.id) ? current.id : null}
+        />
+      ) : (
+        !access.shared && (
+          <p className="hint">
+            You are a viewer in {several ? "your workspaces" : "this workspace"}: you read everything, and an
+            owner can make you an editor to add models and start analyses and runs.
+          </p>
+        )
+      )}
     </>
   );
 }

@@ -17,8 +17,8 @@ export const DEMO_MODELS = [
 ] as const;
 
 const RegisterDemoModelMutation = graphql(`
-  mutation RegisterDemoModel($name: String!) {
-    registerDemoModel(name: $name) {
+  mutation RegisterDemoModel($name: String!, $workspaceId: ID) {
+    registerDemoModel(name: $name, workspaceId: $workspaceId) {
       id
     }
   }
@@ -70,12 +70,28 @@ function DatasetSelect({
   );
 }
 
+export interface WorkspaceOption {
+  id: string;
+  name: string;
+}
+
 /**
  * Adding a model or a dataset: a built-in demo, a TF.js model uploaded from this computer or on the server's
- * disk, and datasets the same ways.
+ * disk, and datasets the same ways; into one of the workspaces where the reader is an editor (chosen here when
+ * there are several).
  */
-export function RegisterModel({ datasets }: { datasets: readonly DatasetOption[] }) {
+export function RegisterModel({
+  datasets,
+  workspaces,
+  defaultWorkspaceId,
+}: {
+  datasets: readonly DatasetOption[];
+  workspaces: readonly WorkspaceOption[];
+  defaultWorkspaceId?: string | null;
+}) {
   const router = useRouter();
+  const [workspaceId, setWorkspaceId] = useState(defaultWorkspaceId ?? workspaces[0]?.id ?? "");
+  const target = workspaceId || null;
   const [demo, setDemo] = useState<string>(DEMO_MODELS[0].name);
   const [demoState, registerDemo] = useMutation(RegisterDemoModelMutation);
   const [demoError, setDemoError] = useState<string>();
@@ -101,7 +117,7 @@ export function RegisterModel({ datasets }: { datasets: readonly DatasetOption[]
   async function onDemo(event: FormEvent) {
     event.preventDefault();
     setDemoError(undefined);
-    const result = await registerDemo({ name: demo });
+    const result = await registerDemo({ name: demo, workspaceId: target });
     if (result.error) setDemoError(errorText(result.error));
     else if (result.data) router.push(`/models/${result.data.registerDemoModel.id}`);
   }
@@ -114,7 +130,12 @@ export function RegisterModel({ datasets }: { datasets: readonly DatasetOption[]
     }
     setPathError(undefined);
     const result = await registerPath({
-      input: { path: path.trim(), dataset: dataset.trim() || null, name: name.trim() || null },
+      input: {
+        path: path.trim(),
+        dataset: dataset.trim() || null,
+        name: name.trim() || null,
+        workspaceId: target,
+      },
     });
     if (result.error) setPathError(errorText(result.error));
     else if (result.data) router.push(`/models/${result.data.registerModel.id}`);
@@ -130,7 +151,9 @@ export function RegisterModel({ datasets }: { datasets: readonly DatasetOption[]
     setUploading(true);
     try {
       const uploadId = await uploadFiles(uploadModelFiles);
-      const result = await registerPath({ input: { uploadId, datasetId: uploadDataset || null } });
+      const result = await registerPath({
+        input: { uploadId, datasetId: uploadDataset || null, workspaceId: target },
+      });
       if (result.error) setUploadError(errorText(result.error));
       else if (result.data) router.push(`/models/${result.data.registerModel.id}`);
     } catch (error) {
@@ -169,7 +192,7 @@ export function RegisterModel({ datasets }: { datasets: readonly DatasetOption[]
         setDatasetError("Enter the folder on the server that holds the dataset.");
         return;
       }
-      input = { path: datasetPath.trim(), name: datasetName.trim() || null, imageShape };
+      input = { path: datasetPath.trim(), name: datasetName.trim() || null, imageShape, workspaceId: target };
     } else {
       if (datasetFiles.length === 0) {
         setDatasetError("Choose the dataset's files or folder.");
@@ -177,7 +200,12 @@ export function RegisterModel({ datasets }: { datasets: readonly DatasetOption[]
       }
       try {
         setUploading(true);
-        input = { uploadId: await uploadFiles(datasetFiles), name: datasetName.trim() || null, imageShape };
+        input = {
+          uploadId: await uploadFiles(datasetFiles),
+          name: datasetName.trim() || null,
+          imageShape,
+          workspaceId: target,
+        };
       } catch (error) {
         setDatasetError(error instanceof Error ? error.message : String(error));
         return;
@@ -198,6 +226,24 @@ export function RegisterModel({ datasets }: { datasets: readonly DatasetOption[]
   return (
     <section aria-labelledby="register-title" className="panel">
       <h2 id="register-title">Add a model</h2>
+      {workspaces.length > 1 && (
+        <div className="inline-form">
+          <div>
+            <label htmlFor="register-workspace">Into the workspace</label>
+            <select
+              id="register-workspace"
+              value={workspaceId}
+              onChange={(e) => setWorkspaceId(e.target.value)}
+            >
+              {workspaces.map((w) => (
+                <option key={w.id} value={w.id}>
+                  {w.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+      )}
       <div className="columns">
         <form onSubmit={onDemo} aria-labelledby="demo-title" noValidate>
           <h3 id="demo-title">Built-in demo</h3>

@@ -59,7 +59,16 @@ const CancelAnalysisMutation = graphql(`
 const FINISHED = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "INTERRUPTED"]);
 
 /** An analysis as it runs: status, progress and ETA from the analysisProgress subscription; cancel. */
-export function AnalysisLive({ initial, modelId }: { initial: AnalysisLiveFieldsFragment; modelId: string }) {
+export function AnalysisLive({
+  initial,
+  modelId,
+  canEdit = true,
+}: {
+  initial: AnalysisLiveFieldsFragment;
+  modelId: string;
+  /** False for viewers and share-link readers: no cancel button, no "prune by CAR". */
+  canEdit?: boolean;
+}) {
   const [live] = useSubscription({
     query: AnalysisProgressSubscription,
     variables: { id: initial.id },
@@ -94,9 +103,11 @@ export function AnalysisLive({ initial, modelId }: { initial: AnalysisLiveFields
               analysis.progress.etaSeconds !== undefined &&
               ` · about ${duration(analysis.progress.etaSeconds)} left`}
           </p>
-          <button type="button" className="danger" onClick={onCancel} disabled={cancelState.fetching}>
-            {cancelState.fetching ? "Cancelling…" : "Cancel analysis"}
-          </button>
+          {canEdit && (
+            <button type="button" className="danger" onClick={onCancel} disabled={cancelState.fetching}>
+              {cancelState.fetching ? "Cancelling…" : "Cancel analysis"}
+            </button>
+          )}
         </>
       )}
       {live.error && !finished && (
@@ -136,11 +147,13 @@ export function AnalysisLive({ initial, modelId }: { initial: AnalysisLiveFields
       {analysis.status === "SUCCEEDED" && (
         <div className="panel">
           <h2>Scores are ready</h2>
-          <p>
-            <Link className="button" href={`${modelHref}/runs/new`}>
-              Prune by CAR
-            </Link>
-          </p>
+          {canEdit && (
+            <p>
+              <Link className="button" href={`${modelHref}/runs/new`}>
+                Prune by CAR
+              </Link>
+            </p>
+          )}
           <ul>
             {analysis.layers.map((layer) => (
               <li key={layer}>

@@ -4,6 +4,7 @@ import { ApiFailureState } from "@/components/api-failure";
 import { Breadcrumbs } from "@/components/breadcrumbs";
 import { graphql } from "@/gql";
 import { shortId } from "@/lib/format";
+import { mayEdit, readerAccess } from "@/lib/access";
 import { load } from "@/lib/server-client";
 
 import { AnalysisLive } from "./analysis-live";
@@ -13,6 +14,7 @@ const AnalysisPageQuery = graphql(`
     analysis(id: $id) {
       ...AnalysisLiveFields
       model {
+        workspaceId
         id
         name
       }
@@ -50,7 +52,11 @@ export default async function AnalysisPage({ params }: Props) {
       <h1>
         CAR analysis #{shortId(analysis.id)} <span className="muted">of {analysis.model.name}</span>
       </h1>
-      <AnalysisLive initial={analysis} modelId={analysis.model.id} />
+      <AnalysisLive
+        initial={analysis}
+        modelId={analysis.model.id}
+        canEdit={mayEdit(await readerAccess(), analysis.model.workspaceId)}
+      />
     </>
   );
 }

@@ -21,6 +21,7 @@ export async function POST(request: Request): Promise<Response> {
         "content-type": request.headers.get("content-type") ?? "application/json",
         accept: request.headers.get("accept") ?? "application/graphql-response+json, application/json",
         ...forwardedAuth(request),
+        ...forwardedFor(request),
       },
       body: await request.text(),
       cache: "no-store",
@@ -37,6 +38,16 @@ export async function POST(request: Request): Promise<Response> {
       `The Carve API at ${httpUrl} did not answer (${reason}). Is it running? Start it with npm start.`,
     );
   }
+}
+
+/**
+ * The browser's address for the API's per-address sign-in limit (the API believes X-Forwarded-For from loopback,
+ * CARVE_TRUST_PROXY). Next fills the header with the peer's address only when the request has none, so behind no
+ * other proxy a client can pick its own; the per-e-mail limit holds either way.
+ */
+function forwardedFor(request: Request): Record<string, string> {
+  const value = request.headers.get("x-forwarded-for");
+  return value ? { "x-forwarded-for": value } : {};
 }
 
 function unreachable(message: string): Response {

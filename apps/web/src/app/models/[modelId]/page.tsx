@@ -9,13 +9,17 @@ import { RunTable } from "@/components/run-table";
 import { StatList } from "@/components/stat-list";
 import { StatusBadge } from "@/components/status-badge";
 import { graphql } from "@/gql";
+import { mayEdit, readerAccess } from "@/lib/access";
 import { bytes, count, dateTime, percent, shape, shortId } from "@/lib/format";
 import { load } from "@/lib/server-client";
+
+import { ShareButton } from "../../share-button";
 
 const ModelPageQuery = graphql(`
   query ModelPage($id: ID!) {
     model(id: $id) {
       id
+      workspaceId
       name
       description
       source
@@ -129,6 +133,9 @@ export default async function ModelPage({ params }: Props) {
   if (!result.ok) return <ApiFailureState failure={result.failure} what="this model" />;
   const model = result.data.model;
   const base = `/models/${encodeURIComponent(model.id)}`;
+  const access = await readerAccess();
+  // Viewers and share-link readers see no editor action (the API refuses them anyway, FORBIDDEN).
+  const edit = mayEdit(access, model.workspaceId);
   return (
     <>
       <Breadcrumbs items={[{ label: "Models", href: "/models" }, { label: model.name }]} />
@@ -156,16 +163,27 @@ export default async function ModelPage({ params }: Props) {
           )}
         </div>
         <div className="actions">
-          <Link className="button" href={`${base}/analyses/new`}>
-            New CAR analysis
-          </Link>
-          <Link className="button" href={`${base}/runs/new`}>
-            New pruning run
-          </Link>
-          {model.runs.totalCount > 1 && (
+          {edit && (
+            <>
+              <Link className="button" href={`${base}/analyses/new`}>
+                New CAR analysis
+              </Link>
+              <Link className="button" href={`${base}/runs/new`}>
+                New pruning run
+              </Link>
+            </>
+          )}
+          {model.runs.totalCount > 1 && !access.shared && (
             <Link className="button secondary" href={`${base}/compare`}>
               Compare runs
             </Link>
+          )}
+          {edit && (
+            <ShareButton
+              workspaceId={model.workspaceId}
+              target={{ kind: "MODEL", ids: [model.id] }}
+              what="this model"
+            />
           )}
         </div>
       </div>
@@ -249,7 +267,13 @@ export default async function ModelPage({ params }: Props) {
           <EmptyState title="No pruning run yet">
             <p>
               A pruning run removes the least important filters one by one and measures the network after each
-              step. <Link href={`${base}/runs/new`}>Start one</Link>.
+              step.
+              {edit && (
+                <>
+                  {" "}
+                  <Link href={`${base}/runs/new`}>Start one</Link>.
+                </>
+              )}
             </p>
           </EmptyState>
         ) : (
@@ -267,8 +291,13 @@ export default async function ModelPage({ params }: Props) {
         {model.analyses.nodes.length === 0 ? (
           <EmptyState title="No analysis yet">
             <p>
-              An analysis scores every filter by CAR: the accuracy lost when that filter alone is removed.{" "}
-              <Link href={`${base}/analyses/new`}>Start one</Link>.
+              An analysis scores every filter by CAR: the accuracy lost when that filter alone is removed.
+              {edit && (
+                <>
+                  {" "}
+                  <Link href={`${base}/analyses/new`}>Start one</Link>.
+                </>
+              )}
             </p>
           </EmptyState>
         ) : (

@@ -4,19 +4,40 @@ import { ApiFailureState } from "@/components/api-failure";
 import { Breadcrumbs } from "@/components/breadcrumbs";
 import { graphql } from "@/gql";
 import { shortId } from "@/lib/format";
+import { ExportLinks } from "@/components/export-links";
+import { mayEdit, readerAccess } from "@/lib/access";
 import { load } from "@/lib/server-client";
 
+import { AnnotationsPanel } from "../../annotations-panel";
+import { ShareButton } from "../../share-button";
 import { RunLive } from "./run-live";
 
 const RunPageQuery = graphql(`
   query RunPage($id: ID!) {
+    me {
+      id
+    }
     pruningRun(id: $id) {
       ...RunLiveFields
       steps {
         ...RunStepFields
       }
+      annotations {
+        id
+        kind
+        body
+        authorId
+        authorName
+        createdAt
+      }
+      exportUrls {
+        html
+        json
+        csv
+      }
       model {
         id
+        workspaceId
         name
         layers(prunableOnly: true) {
           name
@@ -46,6 +67,8 @@ export default async function RunPage({ params }: Props) {
   const prunable = model.layers
     .filter((l) => run.layers.includes(l.name))
     .reduce((sum, l) => sum + (l.filterCount ?? 0), 0);
+  const access = await readerAccess();
+  const edit = mayEdit(access, model.workspaceId);
   return (
     <>
       <Breadcrumbs
@@ -60,6 +83,28 @@ export default async function RunPage({ params }: Props) {
         initialSteps={run.steps}
         model={{ id: model.id, name: model.name }}
         prunable={prunable}
+        canEdit={edit}
+        shared={access.shared}
+        actions={
+          edit && (
+            <ShareButton
+              workspaceId={model.workspaceId}
+              target={{ kind: "RUN", ids: [run.id] }}
+              what="this run"
+            />
+          )
+        }
+      />
+      <section aria-labelledby="export-title">
+        <h2 id="export-title">Export</h2>
+        <ExportLinks urls={run.exportUrls} />
+      </section>
+      <AnnotationsPanel
+        target={{ kind: "RUN", runId: run.id }}
+        items={run.annotations}
+        canComment={!access.shared && access.workspaces.some((w) => w.id === model.workspaceId)}
+        canLabel={false}
+        meId={result.data.me?.id ?? null}
       />
     </>
   );

@@ -2,7 +2,7 @@
 
 import { useClient, useMutation } from "@urql/next";
 import Link from "next/link";
-import { useEffect, useMemo, useState } from "react";
+import { type ReactNode, useEffect, useMemo, useState } from "react";
 
 import { AccuracyCurve } from "@/components/accuracy-curve";
 import { ProgressBar } from "@/components/progress-bar";
@@ -77,11 +77,20 @@ export function RunLive({
   initialSteps,
   model,
   prunable,
+  canEdit = true,
+  actions,
+  shared = false,
 }: {
   initial: RunLiveFieldsFragment;
   initialSteps: readonly RunStepFieldsFragment[];
   model: { id: string; name: string };
   prunable: number;
+  /** False for viewers and share-link readers: no cancel or resume. */
+  canEdit?: boolean;
+  /** More buttons for the page head (the editors' Share). */
+  actions?: ReactNode;
+  /** Read through a share link of this run: no link to the comparison (not shared). */
+  shared?: boolean;
 }) {
   const client = useClient();
   const [run, setRun] = useState(initial);
@@ -192,22 +201,25 @@ export function RunLive({
           </p>
         </div>
         <div className="actions">
-          {!finished && (
+          {canEdit && !finished && (
             <button type="button" className="danger" onClick={onCancel} disabled={cancelState.fetching}>
               {cancelState.fetching ? "Cancelling…" : "Cancel run"}
             </button>
           )}
-          {run.status === "INTERRUPTED" && (
+          {canEdit && run.status === "INTERRUPTED" && (
             <button type="button" onClick={onResume} disabled={resumeState.fetching}>
               {resumeState.fetching ? "Resuming…" : "Resume run"}
             </button>
           )}
-          <Link
-            className="button secondary"
-            href={`/models/${encodeURIComponent(model.id)}/compare?runs=${encodeURIComponent(run.id)}`}
-          >
-            Compare with other runs
-          </Link>
+          {!shared && (
+            <Link
+              className="button secondary"
+              href={`/models/${encodeURIComponent(model.id)}/compare?runs=${encodeURIComponent(run.id)}`}
+            >
+              Compare with other runs
+            </Link>
+          )}
+          {actions}
         </div>
       </div>
 

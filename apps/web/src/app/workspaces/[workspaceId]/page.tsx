@@ -3,11 +3,12 @@ import type { Metadata } from "next";
 import { ApiFailureState } from "@/components/api-failure";
 import { Breadcrumbs } from "@/components/breadcrumbs";
 import { graphql } from "@/gql";
-import { roleDescription, roleLabel } from "@/lib/roles";
+import { canEdit, roleDescription, roleLabel } from "@/lib/roles";
 import { load } from "@/lib/server-client";
 
 import { InvitesPanel } from "./invites-panel";
 import { MembersTable } from "./members-table";
+import { ShareLinksPanel } from "./share-links-panel";
 
 const WorkspacePageQuery = graphql(`
   query WorkspacePage($id: ID!) {
@@ -45,6 +46,20 @@ const WorkspaceInvitesQuery = graphql(`
   }
 `);
 
+const WorkspaceShareLinksQuery = graphql(`
+  query WorkspaceShareLinks($id: ID!) {
+    shareLinks(workspaceId: $id) {
+      id
+      targetKind
+      targetIds
+      createdAt
+      expiresAt
+      lastUsedAt
+      revokedAt
+    }
+  }
+`);
+
 type Props = { params: Promise<{ workspaceId: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
@@ -62,6 +77,8 @@ export default async function WorkspacePage({ params }: Props) {
   const owner = workspace.role === "OWNER";
   // Invites are the owners' business (FORBIDDEN for others), so only owners ask for them.
   const invites = owner ? await load(WorkspaceInvitesQuery, { id }) : null;
+  // Share links are the editors' and owners' (FORBIDDEN for viewers).
+  const shareLinks = canEdit(workspace.role) ? await load(WorkspaceShareLinksQuery, { id }) : null;
   return (
     <>
       <Breadcrumbs items={[{ label: "Workspaces", href: "/workspaces" }, { label: workspace.name }]} />
@@ -84,6 +101,12 @@ export default async function WorkspacePage({ params }: Props) {
           <InvitesPanel workspaceId={workspace.id} invites={invites.data.workspace.invites} />
         ) : (
           <ApiFailureState failure={invites.failure} what="the invites" />
+        ))}
+      {shareLinks &&
+        (shareLinks.ok ? (
+          <ShareLinksPanel links={shareLinks.data.shareLinks} />
+        ) : (
+          <ApiFailureState failure={shareLinks.failure} what="the share links" />
         ))}
     </>
   );

@@ -9,7 +9,11 @@ import { StatusBadge } from "@/components/status-badge";
 import { graphql } from "@/gql";
 import { count, percent, shortId } from "@/lib/format";
 import { accuracyAt, runSeries } from "@/lib/run-series";
+import { comparisonExportUrls, ExportLinks } from "@/components/export-links";
+import { mayEdit, readerAccess } from "@/lib/access";
 import { load } from "@/lib/server-client";
+
+import { ShareButton } from "../../../share-button";
 
 import { CompareChart } from "./compare-chart";
 
@@ -17,6 +21,7 @@ const ComparePageQuery = graphql(`
   query ComparePage($id: ID!) {
     model(id: $id) {
       id
+      workspaceId
       name
       accuracy
       layers(prunableOnly: true) {
@@ -128,6 +133,7 @@ export default async function ComparePage({ params, searchParams }: Props) {
     };
   });
 
+  const edit = mayEdit(await readerAccess(), model.workspaceId);
   return (
     <>
       <Breadcrumbs
@@ -175,6 +181,16 @@ export default async function ComparePage({ params, searchParams }: Props) {
             </EmptyState>
           ) : (
             <>
+              <div className="actions">
+                <ExportLinks urls={comparisonExportUrls(compared.map((c) => c.run.id))} />
+                {edit && compared.length >= 2 && (
+                  <ShareButton
+                    workspaceId={model.workspaceId}
+                    target={{ kind: "COMPARISON", ids: compared.map((c) => c.run.id) }}
+                    what="this comparison"
+                  />
+                )}
+              </div>
               <CompareChart
                 series={compared.map((c) => ({ key: c.run.id, label: c.label, points: c.points }))}
               />

@@ -3,6 +3,8 @@ import type { Metadata } from "next";
 import { ApiFailureState } from "@/components/api-failure";
 import { Breadcrumbs } from "@/components/breadcrumbs";
 import { graphql } from "@/gql";
+import { ViewerNotice } from "@/components/viewer-notice";
+import { mayEdit, readerAccess } from "@/lib/access";
 import { load } from "@/lib/server-client";
 
 import { AnalysisForm } from "./analysis-form";
@@ -13,6 +15,7 @@ const NewAnalysisPageQuery = graphql(`
   query NewAnalysisPage($id: ID!) {
     model(id: $id) {
       id
+      workspaceId
       name
       dataset
       layers(prunableOnly: true) {
@@ -35,6 +38,7 @@ export default async function NewAnalysisPage({ params, searchParams }: Props) {
   const preselected = (Array.isArray(layer) ? layer : layer ? [layer] : []).filter((l) =>
     model.layers.some((m) => m.name === l),
   );
+  const access = await readerAccess();
   return (
     <>
       <Breadcrumbs
@@ -45,6 +49,9 @@ export default async function NewAnalysisPage({ params, searchParams }: Props) {
         ]}
       />
       <h1>New CAR analysis of {model.name}</h1>
+      {!mayEdit(access, model.workspaceId) && (
+        <ViewerNotice shared={access.shared} action="start an analysis" />
+      )}
       <p className="lead">
         Scores each filter by CAR — the accuracy the model loses without it — and, class-wise, which classes
         it matters for. Runs in the background; you can leave the page.

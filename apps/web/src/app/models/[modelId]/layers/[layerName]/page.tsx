@@ -9,6 +9,7 @@ import { EmptyState } from "@/components/empty-state";
 import { StatList } from "@/components/stat-list";
 import { graphql } from "@/gql";
 import { count, percent, shape, shortId } from "@/lib/format";
+import { mayEdit, readerAccess } from "@/lib/access";
 import { load } from "@/lib/server-client";
 
 import { FilterExplorer } from "./filter-explorer";
@@ -17,6 +18,7 @@ const LayerPageQuery = graphql(`
   query LayerPage($id: ID!, $layer: String!) {
     model(id: $id) {
       id
+      workspaceId
       name
       accuracy
       layer(name: $layer) {
@@ -30,6 +32,10 @@ const LayerPageQuery = graphql(`
         flops
         prunable
         filterGroupId
+        labels {
+          filterIndex
+          body
+        }
         filters(first: 500) {
           totalCount
           nodes {
@@ -72,7 +78,9 @@ export default async function LayerPage({ params }: Props) {
   const layer = model.layer;
   if (!layer) notFound();
   const modelHref = `/models/${encodeURIComponent(model.id)}`;
+  const edit = mayEdit(await readerAccess(), model.workspaceId);
   const filters = layer.filters.nodes;
+  const labels = new Map(layer.labels.map((l) => [l.filterIndex, l.body]));
   const scored = filters.filter((f) => f.carScore);
   const analysisId = scored[0]?.carScore?.analysisId;
   return (
@@ -94,11 +102,16 @@ export default async function LayerPage({ params }: Props) {
             low CAR marks a filter the network can do without.
           </p>
         </div>
-        <div className="actions">
-          <Link className="button" href={`${modelHref}/analyses/new?layer=${encodeURIComponent(layer.name)}`}>
-            Score this layer
-          </Link>
-        </div>
+        {edit && (
+          <div className="actions">
+            <Link
+              className="button"
+              href={`${modelHref}/analyses/new?layer=${encodeURIComponent(layer.name)}`}
+            >
+              Score this layer
+            </Link>
+          </div>
+        )}
       </div>
       <StatList
         items={[
@@ -133,10 +146,16 @@ export default async function LayerPage({ params }: Props) {
             <EmptyState title="No CAR scores for this layer yet">
               <p>
                 Tiles show the filters&apos; weights and L1 norms.{" "}
-                <Link href={`${modelHref}/analyses/new?layer=${encodeURIComponent(layer.name)}`}>
-                  Run a CAR analysis
-                </Link>{" "}
-                to colour them by importance.
+                {edit ? (
+                  <>
+                    <Link href={`${modelHref}/analyses/new?layer=${encodeURIComponent(layer.name)}`}>
+                      Run a CAR analysis
+                    </Link>{" "}
+                    to colour them by importance.
+                  </>
+                ) : (
+                  "An editor's CAR analysis colours them by importance."
+                )}
               </p>
             </EmptyState>
           )}
@@ -147,6 +166,7 @@ export default async function LayerPage({ params }: Props) {
               index: f.index,
               l1Norm: f.l1Norm,
               weightImage: f.weightImage ?? null,
+              label: labels.get(f.index) ?? null,
               car: f.carScore
                 ? {
                     drop: f.carScore.drop,

@@ -4,6 +4,8 @@ import { ApiFailureState } from "@/components/api-failure";
 import { Breadcrumbs } from "@/components/breadcrumbs";
 import { graphql } from "@/gql";
 import type { Criterion, Scope } from "@/lib/run-form";
+import { ViewerNotice } from "@/components/viewer-notice";
+import { mayEdit, readerAccess } from "@/lib/access";
 import { load } from "@/lib/server-client";
 
 import { RunForm } from "./run-form";
@@ -14,6 +16,7 @@ const NewRunPageQuery = graphql(`
   query NewRunPage($id: ID!) {
     model(id: $id) {
       id
+      workspaceId
       name
       dataset
       layers(prunableOnly: true) {
@@ -45,6 +48,7 @@ export default async function NewRunPage({ params, searchParams }: Props) {
     filterCount: l.filterCount ?? 0,
   }));
   const layer = layers.some((l) => l.name === query.layer) ? query.layer : undefined;
+  const access = await readerAccess();
   return (
     <>
       <Breadcrumbs
@@ -55,6 +59,9 @@ export default async function NewRunPage({ params, searchParams }: Props) {
         ]}
       />
       <h1>New pruning run of {model.name}</h1>
+      {!mayEdit(access, model.workspaceId) && (
+        <ViewerNotice shared={access.shared} action="start a pruning run" />
+      )}
       <p className="lead">
         Greedy structural pruning: at every step the lowest-scoring filter is removed, and the network is
         measured again. The original model is not changed; the compressed network becomes a new model you can

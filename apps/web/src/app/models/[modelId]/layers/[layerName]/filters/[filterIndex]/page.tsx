@@ -9,7 +9,10 @@ import { EmptyState } from "@/components/empty-state";
 import { StatList } from "@/components/stat-list";
 import { graphql } from "@/gql";
 import { percent, points } from "@/lib/format";
-import { load } from "@/lib/server-client";
+import { mayEdit, readerAccess } from "@/lib/access";
+import { load, loadOrFailure } from "@/lib/server-client";
+
+import { AnnotationsPanel } from "../../../../../../annotations-panel";
 
 import { TopPatches } from "./top-patches";
 
@@ -17,6 +20,7 @@ const FilterPageQuery = graphql(`
   query FilterPage($id: ID!, $layer: String!) {
     model(id: $id) {
       id
+      workspaceId
       name
       layer(name: $layer) {
         name
@@ -42,6 +46,34 @@ const FilterPageQuery = graphql(`
               classIndex
               className
               drop
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+// Apart from the page's query: a failure here (e.g. annotations not readable) leaves the filter's page up.
+const FilterAnnotationsQuery = graphql(`
+  query FilterAnnotations($id: ID!, $layer: String!) {
+    me {
+      id
+    }
+    model(id: $id) {
+      id
+      layer(name: $layer) {
+        name
+        filters(first: 500) {
+          nodes {
+            index
+            annotations {
+              id
+              kind
+              body
+              authorId
+              authorName
+              createdAt
             }
           }
         }
@@ -80,6 +112,8 @@ export default async function FilterPage({ params }: Props) {
   const scoredCount = layer.filters.nodes.filter((f) => f.carScore).length;
   const car = filter.carScore;
   const classes = filter.classImportances;
+  const access = await readerAccess();
+  const annotations = await loadOrFailure(FilterAnnotationsQuery, { id: model.id, layer: layer.name });
   const most = classes[0];
   const least = classes[classes.length - 1];
   return (
@@ -199,6 +233,21 @@ export default async function FilterPage({ params }: Props) {
           </>
         )}
       </section>
+      {annotations.ok ? (
+        <AnnotationsPanel
+          target={{ kind: "FILTER", modelId: model.id, layerName: layer.name, filterIndex: index }}
+          items={
+            annotations.data.model.layer?.filters.nodes.find((f) => f.index === index)?.annotations ?? []
+          }
+          canComment={!access.shared && !!annotations.data.me}
+          canLabel={mayEdit(access, model.workspaceId)}
+          meId={annotations.data.me?.id ?? null}
+        />
+      ) : (
+        <p className="muted">
+          The filter&apos;s label and comments could not be read: {annotations.failure.message}
+        </p>
+      )}
     </>
   );
 }
