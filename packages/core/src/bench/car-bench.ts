@@ -80,7 +80,7 @@ interface NaiveFilter {
 }
 
 /** One masked pass over the set, per-image outcomes (the naive method's inner loop). */
-async function naivePass(
+export async function naivePass(
   masked: MaskedModel,
   removal: FilterRemoval,
   dataset: Dataset,

@@ -20,7 +20,10 @@ import { evaluate } from "../eval/evaluate.js";
 import { describeModel } from "../model/describe.js";
 import { type GreedyPruneResult, greedyPrune } from "../prune/greedy-prune.js";
 import type { PruneOptions } from "../prune/index.js";
+import { MaskedModel, withRemoved } from "../mask/index.js";
+import { outputsProbabilities } from "../model/outputs.js";
 import { removeFilters } from "../surgery/index.js";
+import { naivePass } from "./car-bench.js";
 import { measure } from "./measure.js";
 
 export interface GreedyBenchOptions {
@@ -31,7 +34,8 @@ export interface GreedyBenchOptions {
   naiveSeconds: number;
   /**
    * Naive steps measured per layer when sampling (at least 2), or 0: no naive step is run, the naive time is
-   * extrapolated from timed whole passes of the network (the same per-step model, without its check).
+   * extrapolated from the naive method's masked pass timed once per layer (the same per-step model, without
+   * its check of choices).
    */
   naiveStepsPerLayer: number;
   adaptive: Array<{ confidence: number; bound: RaceBound }>;
@@ -155,11 +159,27 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
   let mismatches = 0;
   let startup = 0;
   const passesOnly = !runAll && options.naiveStepsPerLayer === 0;
-  let timedPasses: number[] = [];
+  const timedPasses: number[] = [];
   if (passesOnly) {
-    // No naive step: two more timed passes beside the one above, their mean in the same per-step model.
-    timedPasses = [passSeconds];
-    for (let k = 0; k < 2; k++) timedPasses.push(await timeOnePass(model, dataset));
+    // No naive step: the naive method's own pass (a masked pass with one filter removed, per-image outcomes,
+    // as importance/car.ts runs it) timed once per layer on the original network, in the same per-step model.
+    const masked = new MaskedModel(model);
+    try {
+      for (const group of convs) {
+        const started = performance.now();
+        await naivePass(
+          masked,
+          withRemoved(new Map(), group.id, [0]),
+          dataset,
+          256,
+          outputsProbabilities(model),
+          () => undefined,
+        );
+        timedPasses.push((performance.now() - started) / 1000);
+      }
+    } finally {
+      masked.dispose();
+    }
   }
   const naive = await measure(async (sample) => {
     const phases = passesOnly ? [] : runAll ? [undefined] : convs;
@@ -244,6 +264,7 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
   if (passesOnly) {
     const mean = timedPasses.reduce((a, b) => a + b, 0) / timedPasses.length;
     naiveSeconds = estimate * (mean / passSeconds);
+    log(`    masked pass ${mean.toFixed(1)} s vs plain evaluation pass ${passSeconds.toFixed(1)} s`);
     log(
       `  greedy, naive method: ${timedPasses.length} timed passes → ${naiveSeconds.toFixed(0)} s extrapolated`,
     );

@@ -27,6 +27,32 @@ export interface BenchReport {
   models: ModelBench[];
 }
 
+/**
+ * Several runs as one report (e.g. one process per model, each with its own naive sampling): commands listed
+ * one per line, the first run's machine and backend, the load over all of them, the models in order. Each
+ * model's floor keeps the throughput measured in its own run.
+ */
+export function mergeReports(reports: readonly BenchReport[]): BenchReport {
+  const [first] = reports;
+  if (!first) throw new Error("mergeReports: no report given");
+  const last = reports[reports.length - 1]!;
+  const peaks = reports.map((r) => r.machine.loadAverage.peak ?? r.machine.loadAverage.start);
+  return {
+    ...first,
+    command: reports.map((r) => r.command).join("\n"),
+    date: reports.map((r) => r.date).join(" … "),
+    machine: {
+      ...first.machine,
+      loadAverage: {
+        start: first.machine.loadAverage.start,
+        ...(last.machine.loadAverage.end !== undefined ? { end: last.machine.loadAverage.end } : {}),
+        peak: Math.max(...peaks),
+      },
+    },
+    models: reports.flatMap((r) => r.models),
+  };
+}
+
 const TARGETS = { car: 10, greedy: 10, adaptive: 30, agreement: 0.95 };
 
 const fixed = (x: number, digits = 1) => x.toFixed(digits);
@@ -125,7 +151,7 @@ function evaluateSeconds(car: CarBenchResult): number {
 
 function greedySection(greedy: GreedyBenchResult, budgetMiB: number): string[] {
   const naiveNote = greedy.naive.timedPasses
-    ? `extrapolated from ${greedy.naive.timedPasses} timed whole passes (${fixed(greedy.naive.measuredSeconds)} s), no naive step run`
+    ? `extrapolated from ${greedy.naive.timedPasses} timed masked passes, one per layer (${fixed(greedy.naive.measuredSeconds)} s), no naive step run`
     : greedy.naive.extrapolated
       ? `extrapolated from the first ${greedy.naive.measuredSteps} of ${greedy.steps} steps, measured per layer (${fixed(greedy.naive.measuredSeconds)} s)`
       : "measured in full";
@@ -252,7 +278,8 @@ export function markdownReport(report: BenchReport): string {
     "# Performance: fast exact CAR",
     "",
     "Written by `npm run bench -w @carve/core -- --write` (the benchmark in `packages/core/src/bench/`). Numbers",
-    "come from one run on a shared machine; naive and fast run in the same process, one after the other.",
+    "come from the run(s) below on a shared machine; for each model, naive and fast run in the same process, one",
+    "after the other, so their ratio is measured under the same conditions even when the machine is busy.",
     "",
     "```",
     report.command,
@@ -267,8 +294,9 @@ export function markdownReport(report: BenchReport): string {
     `- Backend: ${backend.name} — ${backend.description}`,
     ...(report.throughput
       ? [
-          `- Backend throughput, measured in the same process: 3×3 Conv2D ${fixed(report.throughput.conv2dGflops)} GFLOP/s, ` +
-            `1024² matMul ${fixed(report.throughput.matMulGflops)} GFLOP/s (the floor assumes the larger)`,
+          `- Backend throughput, measured in the benchmark's process at its start: 3×3 Conv2D ` +
+            `${fixed(report.throughput.conv2dGflops)} GFLOP/s, 1024² matMul ${fixed(report.throughput.matMulGflops)} ` +
+            `GFLOP/s (a floor uses the larger, measured in its own run; each floor line states it)`,
         ]
       : []),
     `- Memory budget of the fast engine: ${report.memoryBudgetMB} MiB; naive runs longer than ${report.naiveSeconds} s are sampled and extrapolated (see below)`,

@@ -11,7 +11,7 @@ import { type DemoModelName, isDemoModelName } from "../demo/demo-models.js";
 import type { RaceBound } from "../fastcar/index.js";
 import { DEFAULT_MEMORY_BUDGET_MB } from "../fastcar/index.js";
 import { runBenchmark } from "./bench.js";
-import { type BenchReport, markdownReport } from "./report.js";
+import { type BenchReport, markdownReport, mergeReports } from "./report.js";
 
 const USAGE = `Usage: node dist/bench/run.js [options]
 
@@ -26,7 +26,8 @@ const USAGE = `Usage: node dist/bench/run.js [options]
   --write                 write docs/performance.md
   --out FILE              where --write writes (default <repo>/docs/performance.md)
   --json FILE             also save the raw results as JSON
-  --from-json FILE        render saved results instead of running (with --write to rewrite the page)
+  --from-json F1,F2       render saved results instead of running (with --write to rewrite the page);
+                          several files (e.g. one run per model) become one report
 `;
 
 function fail(message: string): never {
@@ -85,8 +86,11 @@ async function main(): Promise<void> {
     modelDirs[name] = dir;
   }
   const command = ["npm run bench -w @carve/core --", ...process.argv.slice(2)].join(" ");
-  const report: BenchReport = values["from-json"]
-    ? (JSON.parse(await readFile(values["from-json"], "utf8")) as BenchReport)
+  const saved = values["from-json"]?.split(",");
+  const report: BenchReport = saved
+    ? mergeReports(
+        await Promise.all(saved.map(async (file) => JSON.parse(await readFile(file, "utf8")) as BenchReport)),
+      )
     : await runBenchmark({
         models: models as DemoModelName[],
         modelDirs,
