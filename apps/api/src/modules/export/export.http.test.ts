@@ -56,32 +56,21 @@ async function get(path: string, who: RequestAs = { token: api.ownerToken }): Pr
   return fetch(`${origin}${path}`, { headers: api.headers(who) });
 }
 
-async function waitForRun(id: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const { pruningRun } = await api.query<{ pruningRun: { status: string } }>(
-      "query($id: ID!) { pruningRun(id: $id) { status } }",
+/** Polls a run or an analysis until it succeeds; fails with its error if it ends otherwise. */
+async function waitFor(field: "pruningRun" | "analysis", id: string): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    const data = await api.query<Record<string, { status: string; error: unknown }>>(
+      `query($id: ID!) { ${field}(id: $id) { status error { code message } } }`,
       { id },
     );
-    if (pruningRun.status === "SUCCEEDED") return;
-    if (!["QUEUED", "RUNNING"].includes(pruningRun.status))
-      throw new Error(`run ${id} ended ${pruningRun.status}`);
+    const { status, error } = data[field]!;
+    if (status === "SUCCEEDED") return;
+    if (status !== "QUEUED" && status !== "RUNNING") {
+      throw new Error(`${field} ${id} ended ${status}: ${JSON.stringify(error)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`run ${id} did not finish`);
-}
-
-async function waitForAnalysis(id: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const { analysis } = await api.query<{ analysis: { status: string } }>(
-      "query($id: ID!) { analysis(id: $id) { status } }",
-      { id },
-    );
-    if (analysis.status === "SUCCEEDED") return;
-    if (!["QUEUED", "RUNNING"].includes(analysis.status))
-      throw new Error(`analysis ${id} ended ${analysis.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`analysis ${id} did not finish`);
+  throw new Error(`${field} ${id} did not finish in 5 minutes`);
 }
 
 async function share(kind: string, ids: string[]): Promise<{ token: string; id: string }> {
@@ -107,7 +96,7 @@ beforeAll(async () => {
     "mutation($input: StartAnalysisInput!) { startAnalysis(input: $input) { id } }",
     { input: { modelId: modelA, layers: ["conv1"], maxImages: 100, classwise: true } },
   );
-  await waitForAnalysis(startAnalysis.id);
+  await waitFor("analysis", startAnalysis.id);
   const start = async (criterion: string) =>
     (
       await api.query<{ startPruningRun: { id: string } }>(
@@ -126,9 +115,9 @@ beforeAll(async () => {
       )
     ).startPruningRun.id;
   carRun = await start("CAR");
-  await waitForRun(carRun);
+  await waitFor("pruningRun", carRun);
   l1Run = await start("L1");
-  await waitForRun(l1Run);
+  await waitFor("pruningRun", l1Run);
 
   await api.query(
     `mutation($m: ID!, $b: String!) { annotateFilter(modelId: $m, layerName: "conv1", filterIndex: 3, kind: LABEL, body: $b) { id } }`,
