@@ -51,7 +51,8 @@ describe("the dashboard in a browser", () => {
     await ensureApiBuiltAsync();
     await ensureWebBuilt();
     dataDir = mkdtempSync(path.join(tmpdir(), "carve-web-e2e-"));
-    api = await startApiProcess(dataDir);
+    // The browser uses the one-time link itself (through the dashboard), so the test client must not.
+    api = await startApiProcess(dataDir, { signIn: false });
     web = await startWebProcess(api.url);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -103,7 +104,14 @@ describe("the dashboard in a browser", () => {
     await page.getByRole("heading", { name: "Sign in with a one-time link" }).waitFor();
     await shot("00-sign-in-link");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/\/models$/);
+    // Either the models open, or the page says why not (which the failure then shows).
+    const refused = page.locator(".field-error");
+    await Promise.race([
+      page.waitForURL(/\/models$/, { timeout: 60_000 }),
+      refused.waitFor({ timeout: 60_000 }).then(async () => {
+        throw new Error(`the one-time link was refused: ${await refused.textContent()}`);
+      }),
+    ]);
     await page.getByRole("button", { name: "Sign out" }).waitFor();
     await expect(page.locator(".site-header .session").textContent()).resolves.toMatch(/owner|localhost/i);
     expectNoConsoleErrors();
