@@ -65,10 +65,12 @@ function notFound(kind: keyof typeof NOUN, id: string, argument: string): ApiErr
   );
 }
 
-function readOnlyShare(minimum: Role): AuthError {
-  return new AuthError("FORBIDDEN", "a share link only reads; sign in as a member to change anything", {
-    requiredRole: minimum,
-  });
+function readOnlyShare(minimum?: Role): AuthError {
+  return new AuthError(
+    "FORBIDDEN",
+    "a share link only reads; sign in as a member of the workspace to change anything",
+    minimum ? { requiredRole: minimum } : {},
+  );
 }
 
 /** One request's view of permissions; memberships and the share grant are read once per request. */
@@ -78,9 +80,15 @@ export class Access {
 
   constructor(private readonly deps: AccessDeps) {}
 
-  /** The signed-in user, or UNAUTHENTICATED (operations that only members may do, whatever the workspace). */
+  /**
+   * The signed-in user, for anything that changes something: UNAUTHENTICATED without credentials, FORBIDDEN
+   * for a request that holds only a share link (it learns the link only reads, rather than being asked to
+   * sign in to an account it may not have).
+   */
   async member(): Promise<Identity> {
-    return requireIdentity(await this.deps.identity());
+    const identity = await this.deps.identity();
+    if (!identity && (await this.shareScope())) throw readOnlyShare();
+    return requireIdentity(identity);
   }
 
   /** The signed-in user if they are an editor or owner of some workspace (who may upload files). */
@@ -270,7 +278,6 @@ export class Access {
     minimum: Role = "EDITOR",
     argument = "workspaceId",
   ): Promise<string> {
-    if (!(await this.deps.identity()) && (await this.shareScope())) throw readOnlyShare(minimum);
     await this.member();
     const roles = await this.memberships();
     if (workspaceId != null) {

@@ -5,7 +5,6 @@ import { ApiError } from "../../errors.js";
 import { Filter } from "../filter/filter.type.js";
 import { Layer } from "../layer/layer.type.js";
 import { PruningRun } from "../pruning/run.type.js";
-import { requireWriter } from "../share/read-only.js";
 import type { Role } from "../workspace/roles.js";
 import { annotationLoaders, latestLabels } from "./annotation.loaders.js";
 import type { AnnotationWithAuthor } from "./annotation.repository.js";
@@ -55,7 +54,7 @@ export class AnnotationResolver {
     @Arg("body", () => String) body: string,
     @Ctx() ctx: Context,
   ): Promise<Annotation> {
-    const identity = await requireWriter(ctx);
+    const identity = await ctx.access.member();
     const workspaceId = await writableWorkspace(ctx, "model", modelId, WRITE_ROLE[kind], "modelId");
     const row = await ctx.teams.annotations.create(identity, workspaceId, {
       kind,
@@ -71,7 +70,7 @@ export class AnnotationResolver {
     @Arg("body", () => String) body: string,
     @Ctx() ctx: Context,
   ): Promise<Annotation> {
-    const identity = await requireWriter(ctx);
+    const identity = await ctx.access.member();
     const workspaceId = await writableWorkspace(ctx, "run", runId, WRITE_ROLE.COMMENT, "runId");
     const row = await ctx.teams.annotations.create(identity, workspaceId, {
       kind: "COMMENT",
@@ -89,7 +88,7 @@ export class AnnotationResolver {
     @Arg("body", () => String) body: string,
     @Ctx() ctx: Context,
   ): Promise<Annotation> {
-    const identity = await requireWriter(ctx);
+    const identity = await ctx.access.member();
     return toAnnotation(await ctx.teams.annotations.update(identity, id, body));
   }
 
@@ -97,7 +96,7 @@ export class AnnotationResolver {
     description: "Deletes an annotation (its author, or an owner of the workspace); returns its id.",
   })
   async deleteAnnotation(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<string> {
-    const identity = await requireWriter(ctx);
+    const identity = await ctx.access.member();
     await ctx.teams.annotations.delete(identity, id);
     return id;
   }

@@ -3,7 +3,6 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import type { Context } from "../../context.js";
 import { ShareTargetInput } from "./share.input.js";
 import type { ShareLinkRow } from "./share.repository.js";
-import { requireWriter } from "./read-only.js";
 import { CreatedShareLink, ShareLink, SharedTarget, ShareTargetKind } from "./share.type.js";
 
 /** Where the dashboard opens a share link (apps/web/src/app/s/[token]). */
@@ -29,7 +28,7 @@ export class ShareLinkResolver {
     @Arg("kind", () => ShareTargetKind, { nullable: true }) kind: ShareTargetKind | null | undefined,
     @Ctx() ctx: Context,
   ): Promise<ShareLink[]> {
-    const identity = await requireWriter(ctx);
+    const identity = await ctx.access.member();
     const links = await ctx.teams.shares.list(identity, workspaceId, kind ?? undefined);
     const now = ctx.teams.auth.now();
     return links.map((link) => toShareLink(link, now));
@@ -68,7 +67,7 @@ export class ShareLinkResolver {
     expiresInDays: number | null | undefined,
     @Ctx() ctx: Context,
   ): Promise<CreatedShareLink> {
-    const identity = await requireWriter(ctx);
+    const identity = await ctx.access.member();
     const { token, link } = await ctx.teams.shares.create(identity, workspaceId, {
       target: { kind: target.kind, ids: target.ids },
       expiresInDays: expiresInDays ?? undefined,
@@ -81,7 +80,7 @@ export class ShareLinkResolver {
       "Revokes a share link at once (editors and owners of its workspace); revoking twice changes nothing.",
   })
   async revokeShareLink(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<ShareLink> {
-    const identity = await requireWriter(ctx);
+    const identity = await ctx.access.member();
     return toShareLink(await ctx.teams.shares.revoke(identity, id), ctx.teams.auth.now());
   }
 }
