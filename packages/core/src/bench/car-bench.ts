@@ -34,6 +34,8 @@ export interface CarBenchOptions {
 
 export interface NaiveCarTiming {
   seconds: number;
+  /** CPU seconds, extrapolated by the same factor as the wall time. */
+  cpuSeconds?: number;
   extrapolated: boolean;
   /** Filters the naive method actually scored, and the seconds that took (base pass included). */
   measuredFilters: number;
@@ -51,12 +53,15 @@ export interface CarBenchResult {
   plans: Record<string, string>;
   fast: {
     seconds: number;
+    cpuSeconds?: number;
     peakRss: number;
     peakTensorBytes: number;
     heapBytes: number;
     engine: CarEngineReport;
   };
   naive: NaiveCarTiming;
+  /** Naive CPU seconds / fast CPU seconds. */
+  speedupCpu?: number;
   /** Naive seconds / fast seconds. */
   speedup: number;
   check: {
@@ -229,7 +234,7 @@ export async function benchWholeModelCar(options: CarBenchOptions): Promise<CarB
       { onProgress: sample },
     ),
   );
-  log(`    ${fast.seconds.toFixed(1)} s`);
+  log(`    ${fast.seconds.toFixed(1)} s, ${fast.cpuSeconds.toFixed(1)} s CPU`);
 
   log(`  CAR, naive method (up to ${options.naiveSeconds} s, then extrapolated) …`);
   const naive = await measure((sample) =>
@@ -244,6 +249,7 @@ export async function benchWholeModelCar(options: CarBenchOptions): Promise<CarB
     `    ${naive.seconds.toFixed(1)} s for ${scored.length}/${filters} filters` +
       (complete ? "" : ` → ${naiveSeconds.toFixed(0)} s extrapolated`),
   );
+  const naiveCpu = naive.cpuSeconds * (naiveSeconds / naive.seconds);
   const baseRight = base.correct.reduce((a, b) => a + b, 0);
   const plans = maskFlops(model, graph);
   const floorFlops = plans.reduce(
@@ -258,6 +264,7 @@ export async function benchWholeModelCar(options: CarBenchOptions): Promise<CarB
     plans: fast.value.engine?.plans ?? {},
     fast: {
       seconds: fast.seconds,
+      cpuSeconds: fast.cpuSeconds,
       peakRss: fast.peakRss,
       peakTensorBytes: Math.max(fast.peakTensorBytes, fast.value.engine?.peakTensorBytes ?? 0),
       heapBytes: fast.heapBytes,
@@ -265,6 +272,7 @@ export async function benchWholeModelCar(options: CarBenchOptions): Promise<CarB
     },
     naive: {
       seconds: naiveSeconds,
+      cpuSeconds: naiveCpu,
       extrapolated: !complete,
       measuredFilters: scored.length,
       measuredSeconds: naive.seconds,
@@ -273,6 +281,7 @@ export async function benchWholeModelCar(options: CarBenchOptions): Promise<CarB
       heapBytes: naive.heapBytes,
     },
     speedup: naiveSeconds / fast.seconds,
+    speedupCpu: naiveCpu / fast.cpuSeconds,
     check: {
       ...compare(fast.value, scored, imagesPerClass),
       baseAccuracyEqual: baseRight / dataset.size === fast.value.baseAccuracy,

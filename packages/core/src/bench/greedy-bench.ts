@@ -24,7 +24,7 @@ import { MaskedModel, withRemoved } from "../mask/index.js";
 import { outputsProbabilities } from "../model/outputs.js";
 import { removeFilters } from "../surgery/index.js";
 import { naivePass } from "./car-bench.js";
-import { measure } from "./measure.js";
+import { cpuSince, measure } from "./measure.js";
 
 export interface GreedyBenchOptions {
   model: tfl.LayersModel;
@@ -50,6 +50,11 @@ export interface AdaptiveBenchResult {
   /** Wall time without the verification (exact scoring each step, to measure agreement). */
   seconds: number;
   verifySeconds: number;
+  /** CPU seconds without the verification's. */
+  cpuSeconds?: number;
+  verifyCpuSeconds?: number;
+  speedupVsNaiveCpu?: number;
+  speedupVsExactCpu?: number;
   steps: number;
   /** Steps whose choice is the exact method's (on the same network). */
   agreeing: number;
@@ -76,6 +81,7 @@ export interface GreedyBenchResult {
   steps: number;
   fast: {
     seconds: number;
+    cpuSeconds?: number;
     scoringSeconds: number;
     filterImageEvaluations: number;
     peakRss: number;
@@ -84,6 +90,8 @@ export interface GreedyBenchResult {
   };
   naive: {
     seconds: number;
+    /** CPU seconds, extrapolated by the same factor as the wall time. */
+    cpuSeconds?: number;
     extrapolated: boolean;
     measuredSteps: number;
     measuredSeconds: number;
@@ -95,6 +103,7 @@ export interface GreedyBenchResult {
     heapBytes: number;
   };
   speedup: number;
+  speedupCpu?: number;
   /** Naive steps whose choice was compared with the exact run's, and how many differed. */
   check: { stepsCompared: number; mismatches: number };
   /**
@@ -142,7 +151,7 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
   );
   const exact = fast.value;
   exact.model.dispose();
-  log(`    ${fast.seconds.toFixed(1)} s, ${exact.steps.length} steps`);
+  log(`    ${fast.seconds.toFixed(1)} s, ${fast.cpuSeconds.toFixed(1)} s CPU, ${exact.steps.length} steps`);
   const originalFlops = describeModel(model).flops;
   const flopsBefore = exact.steps.map((_, i) => (i === 0 ? originalFlops : exact.steps[i - 1]!.flops));
   const choiceOf = (r: { groupId: string; filter: number }) => `${r.groupId}/${r.filter}`;
@@ -160,7 +169,9 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
   let startup = 0;
   const passesOnly = !runAll && options.naiveStepsPerLayer === 0;
   const timedPasses: number[] = [];
+  let passesCpu = 0;
   if (passesOnly) {
+    const cpuStarted = process.cpuUsage();
     // No naive step: the naive method's own pass (a masked pass with one filter removed, per-image outcomes,
     // as importance/car.ts runs it) timed once per layer on the original network, in the same per-step model.
     const masked = new MaskedModel(model);
@@ -180,6 +191,7 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
     } finally {
       masked.dispose();
     }
+    passesCpu = cpuSince(cpuStarted);
   }
   const naive = await measure(async (sample) => {
     const phases = passesOnly ? [] : runAll ? [undefined] : convs;
@@ -275,6 +287,10 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
     );
   }
 
+  // Naive CPU time, extrapolated like its wall time.
+  const naiveCpu = passesOnly
+    ? naiveSeconds * (passesCpu / timedPasses.reduce((a, b) => a + b, 0))
+    : naive.cpuSeconds * (naiveSeconds / naive.seconds);
   const adaptive: AdaptiveBenchResult[] = [];
   for (const { confidence, bound } of options.adaptive) {
     log(`  greedy, adaptive (${bound}, confidence ${confidence}) with per-step verification …`);
@@ -293,6 +309,8 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
     result.model.dispose();
     const verifySeconds = result.steps.reduce((sum, s) => sum + (s.scoring?.verifySeconds ?? 0), 0);
     const seconds = run.seconds - verifySeconds;
+    const verifyCpuSeconds = result.steps.reduce((sum, s) => sum + (s.scoring?.verifyCpuSeconds ?? 0), 0);
+    const cpuSeconds = run.cpuSeconds - verifyCpuSeconds;
     const agreeing = result.steps.filter((s) => s.scoring?.agreesWithExact).length;
     const sameCar = result.steps.filter((s) => s.scoring?.sameCarAsExact).length;
     adaptive.push({
@@ -316,6 +334,10 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
       ),
       speedupVsNaive: naiveSeconds / seconds,
       speedupVsExact: fast.seconds / seconds,
+      cpuSeconds,
+      verifyCpuSeconds,
+      speedupVsNaiveCpu: naiveCpu / cpuSeconds,
+      speedupVsExactCpu: fast.cpuSeconds / cpuSeconds,
       peakRss: run.peakRss,
       heapBytes: run.heapBytes,
       peakTensorBytes: Math.max(
@@ -324,7 +346,7 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
       ),
     });
     log(
-      `    ${seconds.toFixed(1)} s (+${verifySeconds.toFixed(1)} s verification), ${agreeing}/${result.steps.length} agree, ${sameCar} same CAR`,
+      `    ${seconds.toFixed(1)} s, ${cpuSeconds.toFixed(1)} s CPU (+${verifySeconds.toFixed(1)} s verification), ${agreeing}/${result.steps.length} agree, ${sameCar} same CAR`,
     );
   }
 
@@ -346,6 +368,7 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
     steps: exact.steps.length,
     fast: {
       seconds: fast.seconds,
+      cpuSeconds: fast.cpuSeconds,
       scoringSeconds: exact.steps.reduce((sum, s) => sum + (s.scoring?.seconds ?? 0), 0),
       filterImageEvaluations: exact.steps.reduce(
         (sum, s) => sum + (s.scoring?.filterImageEvaluations ?? 0),
@@ -360,6 +383,7 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
     },
     naive: {
       seconds: naiveSeconds,
+      cpuSeconds: naiveCpu,
       extrapolated: !complete,
       measuredSteps,
       measuredSeconds: passesOnly ? timedPasses.reduce((a, b) => a + b, 0) : naive.seconds,
@@ -370,6 +394,7 @@ export async function benchGreedy(options: GreedyBenchOptions): Promise<GreedyBe
       heapBytes: naive.heapBytes,
     },
     speedup: naiveSeconds / fast.seconds,
+    speedupCpu: naiveCpu / fast.cpuSeconds,
     check: { stepsCompared: measuredSteps, mismatches },
     floor: {
       flops: floorFlops,

@@ -10,6 +10,11 @@ import * as tf from "@tensorflow/tfjs-core";
 export interface Measured<T> {
   value: T;
   seconds: number;
+  /**
+   * CPU seconds of this process while the task ran (user + system). On a shared machine wall time grows with
+   * the others' load; CPU time is what the computation itself cost (the wasm backend runs one thread).
+   */
+  cpuSeconds: number;
   /** Largest resident set size seen while the task ran (bytes). */
   peakRss: number;
   /**
@@ -43,12 +48,14 @@ export async function measure<T>(task: (sample: () => void) => Promise<T>): Prom
   sampler.sample();
   const timer = setInterval(sampler.sample, 20);
   const started = performance.now();
+  const cpu = process.cpuUsage();
   try {
     const value = await task(sampler.sample);
     sampler.sample();
     return {
       value,
       seconds: (performance.now() - started) / 1000,
+      cpuSeconds: cpuSince(cpu),
       peakRss: sampler.peakRss,
       peakTensorBytes: sampler.peakTensorBytes,
       heapBytes: wasmHeapBytes(),
@@ -56,6 +63,12 @@ export async function measure<T>(task: (sample: () => void) => Promise<T>): Prom
   } finally {
     clearInterval(timer);
   }
+}
+
+/** CPU seconds (user + system) of this process since `start` (a `process.cpuUsage()` reading). */
+export function cpuSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1e6;
 }
 
 export interface MachineInfo {

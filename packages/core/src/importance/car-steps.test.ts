@@ -22,6 +22,8 @@ import { createRng, permutation } from "../util/random.js";
 
 let mnistModel: tfl.LayersModel;
 let evalSet: Dataset;
+/** Large enough for the race's doubling schedule to test (segments end at 250 and 500 of 1000 images). */
+let raceSet: Dataset;
 
 function sample(data: Dataset, count: number, seed: number): Dataset {
   const picked = Array.from(permutation(data.size, createRng(seed)).subarray(0, count)).sort((a, b) => a - b);
@@ -33,6 +35,7 @@ beforeAll(async () => {
   mnistModel = await loadModel(demoModelDir("mnist"));
   const { test } = await loadDataset("mnist");
   evalSet = sample(test, 300, 21);
+  raceSet = sample(test, 1000, 22);
 });
 
 afterAll(() => mnistModel?.dispose());
@@ -139,7 +142,7 @@ describe("adaptive greedy selection", () => {
     const options: GreedyPruneOptions = {
       scope: { kind: "layer", group: "conv2" },
       target: { keep: 24 },
-      evaluation: evalSet,
+      evaluation: raceSet,
     };
     const before = tf.memory().numTensors;
     const adaptive = await greedyPrune(mnistModel, {
@@ -159,12 +162,14 @@ describe("adaptive greedy selection", () => {
       expect(typeof scoring.agreesWithExact).toBe("boolean");
       // The chosen filter was scored on every image: its statistics are exact.
       expect(step.removed[0]!.car!.wrongToRight + step.removed[0]!.car!.rightToWrong).toBeLessThanOrEqual(
-        evalSet.size,
+        raceSet.size,
       );
+      if (scoring.agreesWithExact) expect(scoring.sameCarAsExact).toBe(true);
       spent += scoring.filterImageEvaluations;
       exactSpent += exact.steps[i]?.scoring?.filterImageEvaluations ?? 0;
     });
-    expect(spent).toBeLessThanOrEqual(exactSpent);
+    // Conv2's high-CAR filters drop out at the first tests: less work than exact, not merely no more.
+    expect(spent).toBeLessThan(exactSpent);
     // Where every step agreed with exact, the whole run is the exact run.
     if (adaptive.steps.every((s) => s.scoring!.agreesWithExact)) {
       expect(adaptive.removed).toEqual(exact.removed);

@@ -64,6 +64,8 @@ export interface StepScoring {
   sameCarAsExact?: boolean;
   exactChoice?: { groupId: string; filter: number };
   verifySeconds?: number;
+  /** CPU seconds of the verification (user + system, where the runtime tells: Node's process.cpuUsage). */
+  verifyCpuSeconds?: number;
   /** Largest tensor memory the engine held while choosing (bytes). */
   peakTensorBytes?: number;
 }
@@ -77,6 +79,14 @@ export interface CarStep {
   /** Adaptive: the chosen filter, exact on every image. */
   choice?: { groupId: string; filter: number };
   scoring: StepScoring;
+}
+
+/** Microseconds of CPU this process has used, where the runtime tells (Node); undefined elsewhere. */
+function cpuUsage(): number | undefined {
+  const usage = (
+    globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }
+  ).process?.cpuUsage?.();
+  return usage && usage.user + usage.system;
 }
 
 /** The exact order greedy pruning removes filters in: CAR, loss increase, group order, filter index. */
@@ -180,6 +190,7 @@ export class CarSteps {
     };
     if (this.options.adaptive.verify && race.choice) {
       const verifyStarted = performance.now();
+      const cpuStarted = cpuUsage();
       const exact = await this.exact(groupIds, base, control);
       const exactChoice = lowest(exact.groups)!;
       step.scoring.exactChoice = exactChoice;
@@ -194,6 +205,10 @@ export class CarSteps {
         exactScore !== undefined &&
         exactScore === carScoreOf(tally, tally.images, race.baseRight, this.imagesPerClass, true).score;
       step.scoring.verifySeconds = (performance.now() - verifyStarted) / 1000;
+      const cpuEnded = cpuUsage();
+      if (cpuStarted !== undefined && cpuEnded !== undefined) {
+        step.scoring.verifyCpuSeconds = (cpuEnded - cpuStarted) / 1e6;
+      }
     }
     return step;
   }
