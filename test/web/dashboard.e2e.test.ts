@@ -357,6 +357,74 @@ describe("the dashboard in a browser", () => {
     expectNoConsoleErrors();
   }, 420_000);
 
+  it("labels a filter, shows the label on the layer's tile, and keeps comments", async () => {
+    const layerHref = `${web.url}/models/${encodeURIComponent(modelId)}/layers/conv1`;
+    await page.goto(`${layerHref}/filters/0`);
+    await page.getByRole("heading", { name: "Label and comments" }).waitFor();
+    await page.getByLabel("What this filter responds to").fill("vertical stroke");
+    await page.getByRole("button", { name: "Save label" }).click();
+    await page.locator(".filter-label", { hasText: "vertical stroke" }).waitFor();
+    await page.getByLabel("Comment", { exact: true }).fill("Fires on the left edge of 1s and 7s.");
+    await page.getByRole("button", { name: "Add comment" }).click();
+    await page.getByRole("list", { name: "Comments" }).getByText("Fires on the left edge").waitFor();
+    await shot("23-filter-annotations");
+    await page.goto(layerHref);
+    const tile = page
+      .getByRole("list", { name: "Filters" })
+      .getByRole("link", { name: /^Filter 0 “vertical stroke”/ });
+    await tile.waitFor();
+    await expect(page.locator(".tile-label", { hasText: "vertical stroke" }).count()).resolves.toBe(1);
+    await shot("24-layer-labels");
+    expectNoConsoleErrors();
+  });
+
+  it("comments on a run and downloads its report as HTML, JSON and CSV", async () => {
+    await page.goto(`${web.url}/models/${encodeURIComponent(modelId)}`);
+    await page
+      .getByRole("table", { name: "Pruning runs" })
+      .getByRole("link", { name: /^CAR #/ })
+      .first()
+      .click();
+    await page.getByRole("heading", { name: /^CAR pruning run/ }).waitFor();
+    await page.getByLabel("Comment", { exact: true }).fill("Keeps 89% at a fifth of the size.");
+    await page.getByRole("button", { name: "Add comment" }).click();
+    await page.getByRole("list", { name: "Comments" }).getByText("Keeps 89%").waitFor();
+    for (const [name, type] of [
+      ["Download report (HTML)", "text/html"],
+      ["JSON", "application/json"],
+      ["CSV", "text/csv"],
+    ] as const) {
+      const href = await page.getByRole("link", { name, exact: true }).getAttribute("href");
+      const response = await page.request.get(`${web.url}${href}`);
+      expect(response.status(), `${name}: ${await response.text()}`).toBe(200);
+      expect(response.headers()["content-type"]).toContain(type);
+    }
+    await shot("25-run-comments-export");
+    expectNoConsoleErrors();
+  });
+
+  it("creates an API token on the account page and shows its secret once", async () => {
+    await page.goto(`${web.url}/account`);
+    await page.getByRole("heading", { name: "Your account" }).waitFor();
+    await page.getByLabel("Name", { exact: true }).fill("notebook");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const secret = await page.getByLabel("New API token").inputValue();
+    expect(secret).toMatch(/^carve_pat_/);
+    const row = page.getByRole("table", { name: "API tokens" }).getByRole("row", { name: /notebook/ });
+    await expect(row.textContent()).resolves.toMatch(/never/);
+    // The secret works as a bearer token against the API.
+    const me = await fetch(api.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
+      body: JSON.stringify({ query: "{ me { email } }" }),
+    });
+    await expect(me.json()).resolves.toEqual({ data: { me: { email: "owner@localhost" } } });
+    await shot("26-account");
+    await page.reload();
+    await expect(page.getByLabel("New API token").count()).resolves.toBe(0);
+    expectNoConsoleErrors();
+  });
+
   /** The second member's browser (its own context: its own cookies), signed up through an invite. */
   let viewerPage: Page;
 
@@ -436,12 +504,28 @@ describe("the dashboard in a browser", () => {
       await expect(guest.getByRole("button", { name: "Share" }).count()).resolves.toBe(0);
       await expect(guest.getByRole("button", { name: "Sign out" }).count()).resolves.toBe(0);
       await guest.screenshot({ path: path.join(ARTIFACTS, "21-shared-model.png"), fullPage: true });
-      // A layer of the shared model opens; another model does not exist for this reader.
+      // Its runs compare; a layer opens; another model does not exist for this reader.
+      await guest.getByRole("link", { name: "Compare these runs on one chart" }).click();
+      await guest.getByRole("heading", { name: "Compare pruning runs of mnist" }).waitFor();
+      await expect(guest.getByRole("button", { name: "Share" }).count()).resolves.toBe(0);
+      await guest.goto(link.replace(/\/s\/.*$/, `/models/${encodeURIComponent(modelId)}`));
       await guest.getByRole("link", { name: "conv1", exact: true }).click();
       await guest.getByRole("heading", { name: /Filters \(16\)/ }).waitFor();
       const other = await guest.goto(`${web.url}${otherHref}`);
       expect(other?.status()).toBe(404);
       await guest.screenshot({ path: path.join(ARTIFACTS, "22-shared-other-model.png"), fullPage: true });
+
+      // The owner revokes the link on the workspace page: the shared page is gone at once.
+      await page.goto(`${web.url}/workspaces`);
+      await page.getByRole("table", { name: "Your workspaces" }).getByRole("link").first().click();
+      const links = page.getByRole("table", { name: "Share links" });
+      await links.getByRole("button", { name: "Revoke" }).click();
+      await links.getByText("revoked").waitFor();
+      await shot("27-share-links-revoked");
+      const gone = await guest.goto(`${web.url}/models/${encodeURIComponent(modelId)}`);
+      expect(gone?.status()).toBe(404);
+      await guest.goto(link);
+      await guest.getByRole("heading", { name: "This share link does not work" }).waitFor();
     } finally {
       await guestContext.close();
     }

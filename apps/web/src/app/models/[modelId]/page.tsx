@@ -173,7 +173,7 @@ export default async function ModelPage({ params }: Props) {
               </Link>
             </>
           )}
-          {model.runs.totalCount > 1 && !access.shared && (
+          {model.runs.totalCount > 1 && (
             <Link className="button secondary" href={`${base}/compare`}>
               Compare runs
             </Link>

@@ -116,8 +116,8 @@ export function InvitesPanel({
         </button>
       </form>
       <p className="hint">
-        A {roleLabel(role)} may {roleDescription(role)}. The link works once; pass it on yourself — Carve
-        sends no e-mail.
+        {role === "VIEWER" ? "A" : "An"} {roleLabel(role)} may {roleDescription(role)}. The link works once;
+        pass it on yourself — Carve sends no e-mail.
       </p>
       {error && (
         <p className="field-error" role="alert">
