@@ -532,6 +532,57 @@ describe("the dashboard in a browser", () => {
     expectNoConsoleErrors();
   });
 
+  it("opens a shared run and a shared comparison read-only", async () => {
+    // The owner shares the comparison of every run with steps, and one run.
+    await page.goto(`${web.url}/models/${encodeURIComponent(modelId)}/compare`);
+    await page.getByRole("heading", { name: "Compare pruning runs of mnist" }).waitFor();
+    const compared = await page
+      .getByRole("table", { name: "Accuracy at equal compression" })
+      .locator("tbody tr")
+      .count();
+    expect(compared).toBeGreaterThanOrEqual(2);
+    await page.getByRole("button", { name: "Share" }).click();
+    await page.getByRole("button", { name: "Create read-only link" }).click();
+    const comparisonLink = await page.getByLabel("Share link").inputValue();
+    await page.goto(`${web.url}/models/${encodeURIComponent(modelId)}`);
+    await page
+      .getByRole("table", { name: "Pruning runs" })
+      .getByRole("link", { name: /^CAR #/ })
+      .first()
+      .click();
+    await page.getByRole("heading", { name: /^CAR pruning run/ }).waitFor();
+    const runUrl = page.url();
+    await page.getByRole("button", { name: "Share" }).click();
+    await page.getByRole("button", { name: "Create read-only link" }).click();
+    const runLink = await page.getByLabel("Share link").inputValue();
+
+    const guestContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const guest = await guestContext.newPage();
+      await guest.goto(comparisonLink);
+      await guest.getByRole("heading", { name: "Compare pruning runs of mnist" }).waitFor();
+      await guest.locator(".shared-banner").waitFor();
+      await expect(
+        guest.getByRole("table", { name: "Accuracy at equal compression" }).locator("tbody tr").count(),
+      ).resolves.toBe(compared);
+      await guest.screenshot({ path: path.join(ARTIFACTS, "28-shared-comparison.png"), fullPage: true });
+
+      await guest.goto(runLink);
+      await guest.waitForURL(runUrl);
+      await guest.getByRole("heading", { name: /^CAR pruning run/ }).waitFor();
+      await guest.locator(".shared-banner").waitFor();
+      await guest.getByRole("heading", { name: "Comments" }).waitFor();
+      await guest.getByText("Keeps 89%").waitFor();
+      for (const action of ["Share", "Cancel run", "Add comment"])
+        await expect(guest.getByRole("button", { name: action }).count()).resolves.toBe(0);
+      await expect(guest.getByRole("link", { name: "Compare with other runs" }).count()).resolves.toBe(0);
+      await guest.screenshot({ path: path.join(ARTIFACTS, "29-shared-run.png"), fullPage: true });
+    } finally {
+      await guestContext.close();
+    }
+    expectNoConsoleErrors();
+  });
+
   it("answers an unknown model with a 404 page", async () => {
     const response = await page.goto(`${web.url}/models/no-such-model`);
     expect(response?.status()).toBe(404);
