@@ -47,7 +47,11 @@ export function FilterTile({
           {filter.car ? points(filter.car.drop, 1) : "—"}
         </span>
       </Link>
-      {filter.label && <span className="tile-label">{filter.label}</span>}
+      {filter.label && (
+        <span className="tile-label" title={filter.label}>
+          {filter.label}
+        </span>
+      )}
       <label className="tile-foot">
         <span className="tile-index">#{filter.index}</span>
         <input
