@@ -29,18 +29,20 @@ export interface BenchReport {
 
 /**
  * Several runs as one report (e.g. one process per model, each with its own naive sampling): commands listed
- * one per line, the first run's machine and backend, the load over all of them, the models in order. Each
- * model's floor keeps the throughput measured in its own run.
+ * one per line in the order they ran, the first run's machine and backend, the load over all of them, the
+ * models in the order given. Each model's floor keeps the throughput measured in its own run.
  */
 export function mergeReports(reports: readonly BenchReport[]): BenchReport {
-  const [first] = reports;
+  // Machine, load and dates in the order the runs happened (`date` is when each ended); models as given.
+  const byTime = [...reports].sort((a, b) => a.date.localeCompare(b.date));
+  const [first] = byTime;
   if (!first) throw new Error("mergeReports: no report given");
-  const last = reports[reports.length - 1]!;
+  const last = byTime[byTime.length - 1]!;
   const peaks = reports.map((r) => r.machine.loadAverage.peak ?? r.machine.loadAverage.start);
   return {
     ...first,
-    command: reports.map((r) => r.command).join("\n"),
-    date: reports.map((r) => r.date).join(" … "),
+    command: byTime.map((r) => r.command).join("\n"),
+    date: byTime.map((r) => r.date).join(", "),
     machine: {
       ...first.machine,
       loadAverage: {
@@ -144,12 +146,19 @@ function carSection(car: CarBenchResult, budgetMiB: number): string[] {
       ? [
           `Floor: ${planFlops(car.floor)}. Over all filters and images that is ${gflop(car.floor.flops)}, ` +
             `${fixed(car.floor.seconds, 2)} s at ${fixed(car.floor.gflops)} GFLOP/s; the exact engine took ` +
-            `**${fixed(car.fast.seconds / car.floor.seconds)}×** the floor (its per-filter evaluate phases alone ` +
-            `${fixed(evaluateSeconds(car) / car.floor.seconds)}×).`,
+            `${timesFloor(car.fast.seconds, car.fast.cpuSeconds, car.floor.seconds)} (its per-filter evaluate ` +
+            `phases alone ${fixed(evaluateSeconds(car) / car.floor.seconds)}× in wall time).`,
           "",
         ]
       : []),
   ];
+}
+
+/** How many times the floor a run took, in CPU time first where known. */
+function timesFloor(wall: number, cpuSeconds: number | undefined, floor: number): string {
+  return cpuSeconds === undefined
+    ? `**${fixed(wall / floor)}×** the floor`
+    : `**${fixed(cpuSeconds / floor)}×** the floor in CPU time (${fixed(wall / floor)}× in wall time)`;
 }
 
 function evaluateSeconds(car: CarBenchResult): number {
@@ -190,8 +199,8 @@ function greedySection(greedy: GreedyBenchResult, budgetMiB: number): string[] {
       "",
       `Floor: ${planFlops(greedy.floor)}. Over the run's steps (candidates × images each) that is ` +
         `${gflop(greedy.floor.flops)}, ${fixed(greedy.floor.seconds, 2)} s at ${fixed(greedy.floor.gflops)} GFLOP/s; ` +
-        `the exact run took **${fixed(greedy.fast.seconds / greedy.floor.seconds)}×** the floor ` +
-        `(its scoring alone ${fixed(greedy.fast.scoringSeconds / greedy.floor.seconds)}×).`,
+        `the exact run took ${timesFloor(greedy.fast.seconds, greedy.fast.cpuSeconds, greedy.floor.seconds)} ` +
+        `(its scoring alone ${fixed(greedy.fast.scoringSeconds / greedy.floor.seconds)}× in wall time).`,
     );
   }
   for (const a of greedy.adaptive) {
@@ -312,7 +321,7 @@ export function markdownReport(report: BenchReport): string {
     report.command,
     "```",
     "",
-    `- Date: ${report.date}`,
+    `- Date${report.date.includes(",") ? "s (end of each run)" : ""}: ${report.date}`,
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, ${machine.platform}, Node ${machine.node}`,
     `- Load average (1 min) at start / end${machine.loadAverage.peak !== undefined ? " / highest seen" : ""}: ` +
       `${fixed(machine.loadAverage.start, 2)} / ${fixed(machine.loadAverage.end ?? NaN, 2)}` +
@@ -361,7 +370,14 @@ export function markdownReport(report: BenchReport): string {
     "- Naive extrapolation, greedy: the first steps of each layer are run by the naive method from the network the",
     "  exact run had reached there (so their choices are compared too); a step is modelled as (candidates + 2)",
     "  passes whose time scales with the network's FLOPs. Fixed per-pass costs do not shrink, so this",
-    "  underestimates the naive time: the speed-ups are conservative.",
+    "  underestimates the naive time: the speed-ups are conservative. With `--naive-steps 0` (used when even two",
+    "  naive steps per layer would take most of an hour on a loaded machine) no naive step runs: the naive",
+    "  method's own masked pass is timed once per layer on the original network and put in the same model, and",
+    "  choices are not compared in that task (the CAR task compares scores, and importance/car-steps.test.ts",
+    "  compares whole greedy runs with the naive method).",
+    "- CPU time is the process's user + system time over the task (the wasm backend runs one thread); a naive",
+    "  CPU time is extrapolated by the same factor as its wall time. The adaptive CPU time excludes the",
+    "  verification's, which each step records.",
     "- Adaptive: wall time excludes the per-step verification (an exact scoring of the same step, used only to",
     '  report agreement). "chernoff" is a rigorous sign test on discordant images; "normal" a CLT approximation.',
     "  The race tests only where the segments of a doubling schedule end (N/32, N/16, …, N/2 images seen, the",
@@ -384,7 +400,9 @@ export function markdownReport(report: BenchReport): string {
     "  of the output Dense layer; for next-linear, one input channel's share of the next linear layer plus every",
     "  layer after it; for general, everything after the removal point. Only multiply-accumulates of linear layers",
     "  count, so it is a lower bound; the throughput is the best of a large Conv2D and a large matMul timed in the",
-    "  same process at the start of the run, on the same backend. The engine's gap to it is mostly memory traffic:",
+    "  same process at the start of the run, on the same backend (best of five wall-time runs each: on a loaded",
+    "  machine even the best may be slowed, which lowers the rate and so raises the floor — the ratio to it is then",
+    "  flattering). The engine's gap to it is mostly memory traffic:",
     "  a next-linear filter's subtraction, activation and pooling each read and write the next layer's whole",
     "  output for ~1 FLOP per value, and the one-channel convolution has too little work per value to reach the",
     "  large kernels' rate.",
