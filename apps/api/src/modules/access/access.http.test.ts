@@ -360,6 +360,13 @@ describe("share links", () => {
     const created = await share({ kind: "MODEL", ids: [modelA] });
     const identity = await api.server.teams.auth.authenticate({ bearerToken: tokens.owner });
     await api.server.teams.shares.revoke(identity, created.link.id);
+    // A member whose browser still holds the dead link keeps reading their own workspace.
+    const member = await api.request(
+      "query($id: ID!) { model(id: $id) { id } }",
+      { id: modelA },
+      { token: tokens.viewer, share: created.token },
+    );
+    expect(member.errors).toBeUndefined();
     const revoked = await api.request(
       "query($id: ID!) { model(id: $id) { id } }",
       { id: modelA },

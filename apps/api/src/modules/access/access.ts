@@ -14,7 +14,7 @@
 import type { Kysely } from "kysely";
 
 import type { DB } from "../../db/schema.js";
-import { ApiError } from "../../errors.js";
+import { ApiError, isApiError } from "../../errors.js";
 import { AuthError } from "../auth/auth.errors.js";
 import type { Identity } from "../auth/identity.js";
 import type { ShareGrant, ShareService } from "../share/share.service.js";
@@ -120,12 +120,22 @@ export class Access {
     return this.roles;
   }
 
-  /** What the request's share link grants, or null without one; NOT_FOUND for a bad, revoked or expired one. */
+  /**
+   * What the request's share link grants, or null without one. A bad, revoked or expired link answers
+   * NOT_FOUND, unless the request is also signed in: a member's stale link must not lock them out of their
+   * own workspaces.
+   */
   shareScope(): Promise<ShareScope | null> {
     this.share ??= (async () => {
       const token = this.deps.shareToken;
       if (token === undefined || token === "") return null;
-      const grant = await this.deps.shares.resolve(token);
+      let grant: ShareGrant;
+      try {
+        grant = await this.deps.shares.resolve(token);
+      } catch (error) {
+        if (isApiError(error, "NOT_FOUND") && (await this.deps.identity())) return null;
+        throw error;
+      }
       const { kind, ids } = grant.target;
       const db = this.deps.db;
       const runs = await db
