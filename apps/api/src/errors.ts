@@ -42,6 +42,24 @@ export class ApiError extends GraphQLError {
   }
 }
 
+/** What NOT_FOUND names, and the query that lists the ids a caller may use. */
+const FINDABLE = {
+  model: { noun: "model", hint: "list them with the models query" },
+  run: { noun: "pruning run", hint: "list them with the pruningRuns query" },
+  analysis: { noun: "analysis", hint: "list them with the model { analyses } query" },
+  dataset: { noun: "dataset", hint: "list them with the datasets query" },
+  workspace: { noun: "workspace", hint: "list yours with the workspaces query" },
+} as const;
+
+/**
+ * NOT_FOUND for an id that does not exist or that the caller may not see: one wording for both (services and
+ * the access checks use this), so the answer never tells another workspace's ids from unknown ones.
+ */
+export function notFound(kind: keyof typeof FINDABLE, id: string, argument: string): ApiError {
+  const { noun, hint } = FINDABLE[kind];
+  return new ApiError("NOT_FOUND", `no ${noun} with id "${id}"; ${hint}`, { argument });
+}
+
 export function isApiError(error: unknown, code?: ApiErrorCode): error is ApiError {
   return error instanceof ApiError && (code === undefined || error.code === code);
 }

@@ -14,7 +14,7 @@
 import type { Kysely } from "kysely";
 
 import type { DB } from "../../db/schema.js";
-import { ApiError, isApiError } from "../../errors.js";
+import { ApiError, isApiError, notFound } from "../../errors.js";
 import { AuthError } from "../auth/auth.errors.js";
 import type { Identity } from "../auth/identity.js";
 import type { ShareGrant, ShareService } from "../share/share.service.js";
@@ -45,24 +45,6 @@ export interface AccessDeps {
   identity: () => Promise<Identity | null>;
   /** The share token the request carries, if any. */
   shareToken: string | undefined;
-}
-
-const NOUN = { model: "model", run: "pruning run", analysis: "analysis", dataset: "dataset" } as const;
-const LISTED_BY = {
-  model: "models",
-  run: "pruningRuns",
-  analysis: "model { analyses }",
-  dataset: "datasets",
-} as const;
-
-function notFound(kind: keyof typeof NOUN, id: string, argument: string): ApiError {
-  return new ApiError(
-    "NOT_FOUND",
-    `no ${NOUN[kind]} with id "${id}"; list them with the ${LISTED_BY[kind]} query`,
-    {
-      argument,
-    },
-  );
 }
 
 function readOnlyShare(minimum?: Role): AuthError {
@@ -291,14 +273,7 @@ export class Access {
     await this.member();
     const roles = await this.memberships();
     if (workspaceId != null) {
-      const missing = () =>
-        new ApiError(
-          "NOT_FOUND",
-          `no workspace with id "${workspaceId}"; list yours with the workspaces query`,
-          {
-            argument,
-          },
-        );
+      const missing = () => notFound("workspace", workspaceId, argument);
       await this.decide(workspaceId, minimum, () => false, missing);
       return workspaceId;
     }
@@ -331,17 +306,9 @@ export class Access {
     if (!identity && !scope) requireIdentity(identity);
     const shared = { modelIds: [...(scope?.modelIds ?? [])], runIds: [...(scope?.runIds ?? [])] };
     if (workspaceId != null) {
-      const missing = () =>
-        new ApiError(
-          "NOT_FOUND",
-          `no workspace with id "${workspaceId}"; list yours with the workspaces query`,
-          {
-            argument: "workspaceId",
-          },
-        );
       if (roles.has(workspaceId)) return { workspaceIds: [workspaceId], modelIds: [], runIds: [] };
       if (scope?.grant.workspaceId === workspaceId) return { workspaceIds: [], ...shared };
-      throw missing();
+      throw notFound("workspace", workspaceId, "workspaceId");
     }
     return { workspaceIds: [...roles.keys()], ...shared };
   }

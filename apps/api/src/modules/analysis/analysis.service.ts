@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 
 import type { Logger } from "pino";
 
-import { ApiError, isApiError } from "../../errors.js";
+import { ApiError, isApiError, notFound } from "../../errors.js";
 import type { EventBus } from "../../events/event-bus.js";
 import type { JobQueue, JobSpec, JobStop } from "../../jobs/job-queue.js";
 import { ProgressWriter } from "../../jobs/progress-writer.js";
@@ -92,13 +92,7 @@ export class AnalysisService {
   async start(input: StartAnalysisInput): Promise<Analysis> {
     const model = await this.deps.models.findById(input.modelId);
     if (!model) {
-      throw new ApiError(
-        "NOT_FOUND",
-        `no model with id "${input.modelId}"; list them with the models query`,
-        {
-          argument: "input.modelId",
-        },
-      );
+      throw notFound("model", input.modelId, "input.modelId");
     }
     // The model's own dataset, or input.datasetId (SHAPE_MISMATCH if its images do not fit the model).
     const dataset = await this.deps

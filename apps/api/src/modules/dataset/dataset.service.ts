@@ -10,7 +10,7 @@ import path from "node:path";
 
 import type { Logger } from "pino";
 
-import { ApiError, isApiError } from "../../errors.js";
+import { ApiError, isApiError, notFound } from "../../errors.js";
 import type { WorkerRunner } from "../../jobs/worker-runner.js";
 import type { InspectDatasetResult, ModelSource } from "../../jobs/worker-protocol.js";
 import { DatasetSplit } from "../analysis/analysis.type.js";
@@ -208,9 +208,7 @@ export class DatasetService {
   async row(id: string, argument = "id", model?: Pick<ModelFacts, "workspaceId">): Promise<DatasetRow> {
     const row = await this.deps.datasets.findById(id);
     if (!row || (model && row.workspaceId !== null && row.workspaceId !== model.workspaceId)) {
-      throw new ApiError("NOT_FOUND", `no dataset with id "${id}"; list them with the datasets query`, {
-        argument,
-      });
+      throw notFound("dataset", id, argument);
     }
     return row;
   }
@@ -388,13 +386,7 @@ export class DatasetService {
   async evaluate(input: EvaluateModelInput): Promise<ModelEvaluation> {
     const model = await this.deps.models.find(input.modelId);
     if (!model) {
-      throw new ApiError(
-        "NOT_FOUND",
-        `no model with id "${input.modelId}"; list them with the models query`,
-        {
-          argument: "input.modelId",
-        },
-      );
+      throw notFound("model", input.modelId, "input.modelId");
     }
     if (input.maxImages != null && (input.maxImages < 1 || input.maxImages > MAX_IMAGES_LIMIT)) {
       throw new ApiError(

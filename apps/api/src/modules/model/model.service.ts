@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import type { Logger } from "pino";
 
 import type { SettingsRepository } from "../../db/settings.repository.js";
-import { ApiError, isApiError } from "../../errors.js";
+import { ApiError, isApiError, notFound } from "../../errors.js";
 import type { WorkerRunner } from "../../jobs/worker-runner.js";
 import type { InspectResult, ModelSource as ModelSourceValue } from "../../jobs/worker-protocol.js";
 import type { AnalysisService } from "../analysis/analysis.service.js";
@@ -115,9 +115,7 @@ export class ModelService {
   async row(id: string, argument = "id"): Promise<ModelRow> {
     const row = await this.deps.models.findById(id);
     if (!row) {
-      throw new ApiError("NOT_FOUND", `no model with id "${id}"; list them with the models query`, {
-        argument,
-      });
+      throw notFound("model", id, argument);
     }
     return row;
   }

@@ -13,7 +13,7 @@ import path from "node:path";
 
 import type { Logger } from "pino";
 
-import { ApiError, isApiError } from "../../errors.js";
+import { ApiError, isApiError, notFound } from "../../errors.js";
 import type { EventBus } from "../../events/event-bus.js";
 import type { PruningRunEvent } from "../../events/topics.js";
 import type { JobQueue, JobSpec, JobStop } from "../../jobs/job-queue.js";
@@ -319,13 +319,7 @@ export class PruningRunService {
   async start(input: StartPruningRunInput): Promise<PruningRun> {
     const model = await this.deps.models.findById(input.modelId);
     if (!model) {
-      throw new ApiError(
-        "NOT_FOUND",
-        `no model with id "${input.modelId}"; list them with the models query`,
-        {
-          argument: "input.modelId",
-        },
-      );
+      throw notFound("model", input.modelId, "input.modelId");
     }
     if (!model.dataset) {
       throw new ApiError(

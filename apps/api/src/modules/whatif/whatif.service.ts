@@ -6,7 +6,7 @@
  */
 import { LRUCache } from "lru-cache";
 
-import { ApiError } from "../../errors.js";
+import { ApiError, notFound } from "../../errors.js";
 import type { WorkerRunner } from "../../jobs/worker-runner.js";
 import type { RemovedFilters, WhatIfResult } from "../../jobs/worker-protocol.js";
 import type { DatasetSplit } from "../analysis/analysis.type.js";
@@ -119,9 +119,7 @@ export class WhatIfService {
   async answer(args: WhatIfArgs): Promise<WhatIf> {
     const model = await this.deps.models.find(args.modelId);
     if (!model) {
-      throw new ApiError("NOT_FOUND", `no model with id "${args.modelId}"; list them with the models query`, {
-        argument: "modelId",
-      });
+      throw notFound("model", args.modelId, "modelId");
     }
     if (!Number.isInteger(args.images) || args.images < 1 || args.images > MAX_WHATIF_IMAGES) {
       throw new ApiError(

@@ -56,6 +56,7 @@ const WorkspaceShareLinksQuery = graphql(`
       expiresAt
       lastUsedAt
       revokedAt
+      active
     }
   }
 `);

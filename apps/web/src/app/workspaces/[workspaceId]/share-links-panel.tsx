@@ -26,11 +26,8 @@ export interface ShareLinkRow {
   expiresAt?: string | null;
   lastUsedAt?: string | null;
   revokedAt?: string | null;
-}
-
-/** Whether a link's expiry has passed. */
-export function isExpired(link: Pick<ShareLinkRow, "expiresAt">, now = Date.now()): boolean {
-  return !!link.expiresAt && Date.parse(link.expiresAt) <= now;
+  /** Whether the link still opens its target (the API's answer: neither revoked nor expired). */
+  active: boolean;
 }
 
 function targetLink(link: ShareLinkRow) {
@@ -85,19 +82,18 @@ export function ShareLinksPanel({ links }: { links: readonly ShareLinkRow[] }) {
             </thead>
             <tbody>
               {links.map((link) => {
-                const expired = isExpired(link);
                 return (
                   <tr key={link.id}>
                     <td>
                       {targetLink(link)}
                       {link.revokedAt && <span className="tag">revoked</span>}
-                      {!link.revokedAt && expired && <span className="tag">expired</span>}
+                      {!link.revokedAt && !link.active && <span className="tag">expired</span>}
                     </td>
                     <td>{dateTime(link.createdAt)}</td>
                     <td>{link.expiresAt ? dateTime(link.expiresAt) : "when revoked"}</td>
                     <td>{link.lastUsedAt ? dateTime(link.lastUsedAt) : "never"}</td>
                     <td>
-                      {!link.revokedAt && !expired && (
+                      {link.active && (
                         <button
                           type="button"
                           className="secondary"
