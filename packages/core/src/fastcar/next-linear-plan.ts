@@ -154,7 +154,9 @@ export class NextLinearPlanRunner implements PlanRunner {
       this.forwardZ = undefined;
       zShape = z.shape.slice(1);
       const zPerImage = z.size / images;
-      const perPiece = Math.max(1, Math.floor(PIECE_BYTES / (zPerImage * BYTES_PER_FLOAT)));
+      // Equal pieces (250 images → 4 × 63 rather than 3 × 83 and a piece of 1: every op has a fixed cost).
+      const most = Math.max(1, Math.floor(PIECE_BYTES / (zPerImage * BYTES_PER_FLOAT)));
+      const perPiece = Math.ceil(images / Math.ceil(images / most));
       try {
         readValues(z, (values) => {
           for (let first = 0; first < images; first += perPiece) {
