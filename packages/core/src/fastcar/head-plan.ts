@@ -95,10 +95,7 @@ export class HeadPlanRunner implements PlanRunner {
   removeFromState(state: ChunkState, filters: readonly number[]): void {
     const { logits, delta, images } = state as HeadState;
     const { classes } = this;
-    for (const f of filters) {
-      const block = f * images * classes;
-      for (let j = 0; j < images * classes; j++) logits[j]! -= delta[block + j]!;
-    }
+    for (const f of filters) withoutFilter(logits, logits, delta, f * images * classes);
   }
 
   async evaluate(
@@ -114,8 +111,7 @@ export class HeadPlanRunner implements PlanRunner {
     visit(null, logits, this.rowKind, 0);
     const rows = new Float64Array(values);
     for (const f of filters) {
-      const block = f * values;
-      for (let j = 0; j < values; j++) rows[j] = logits[j]! - delta[block + j]!;
+      withoutFilter(rows, logits, delta, f * values);
       visit(f, rows, this.rowKind, 0);
     }
   }
@@ -123,4 +119,12 @@ export class HeadPlanRunner implements PlanRunner {
   dispose(): void {
     this.filterKernels.dispose();
   }
+}
+
+/**
+ * out = logits − Δ[from…]: the logits without one filter. A function of its own so that V8 optimizes this
+ * loop once, instead of recompiling the (async) method around it on every call.
+ */
+function withoutFilter(out: Float64Array, logits: Float64Array, delta: Float32Array, from: number): void {
+  for (let j = 0; j < out.length; j++) out[j] = logits[j]! - delta[from + j]!;
 }
