@@ -18,7 +18,7 @@ import {
   ModelDatasetResolver,
   ModelEvaluationResolver,
 } from "./modules/dataset/dataset.resolver.js";
-import { RunExportResolver } from "./modules/export/export.resolver.js";
+import { ComparisonExportResolver, RunExportResolver } from "./modules/export/export.resolver.js";
 import { FilterResolver } from "./modules/filter/filter.resolver.js";
 import { FilterPatchesResolver } from "./modules/filter/top-patches.resolver.js";
 import { LayerResolver } from "./modules/layer/layer.resolver.js";
@@ -54,6 +54,7 @@ export const RESOLVERS = [
   LayerAnnotationResolver,
   RunAnnotationResolver,
   RunExportResolver,
+  ComparisonExportResolver,
 ] as const;
 
 /** The executable schema. Subscriptions read events from `bus`. */

@@ -14,13 +14,3 @@ export function ExportLinks({ urls }: { urls: { html: string; json: string; csv:
     </p>
   );
 }
-
-/** The API's comparison exports for runs in this order (the paths its PruningRun.exportUrls documents). */
-export function comparisonExportUrls(runIds: readonly string[]): { html: string; json: string; csv: string } {
-  const runs = runIds.map(encodeURIComponent).join(",");
-  return {
-    html: `/exports/comparison.html?runs=${runs}`,
-    json: `/exports/comparison.json?runs=${runs}`,
-    csv: `/exports/comparison.csv?runs=${runs}`,
-  };
-}

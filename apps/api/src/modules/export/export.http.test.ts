@@ -231,6 +231,26 @@ describe("a comparison's export", () => {
     expect((await get(`/exports/comparison.csv?runs=${carRun}`)).status).toBe(400);
     expect((await get(`/exports/comparison.csv?runs=${carRun},${carRun}`)).status).toBe(400);
   });
+
+  it("has its URLs in GraphQL for runs the caller reads, and names what is wrong otherwise", async () => {
+    const urls = "query($ids: [ID!]!) { comparisonExportUrls(runIds: $ids) { html json csv } }";
+    const { comparisonExportUrls } = await api.query<{
+      comparisonExportUrls: { html: string; json: string; csv: string };
+    }>(urls, { ids: [l1Run, carRun] });
+    expect(comparisonExportUrls.json).toBe(`/exports/comparison.json?runs=${l1Run},${carRun}`);
+    const json = (await (await get(comparisonExportUrls.json)).json()) as ExportReport;
+    expect(json.runs.map((r) => r.run.id)).toEqual([l1Run, carRun]);
+    expect((await get(comparisonExportUrls.html)).status).toBe(200);
+
+    const one = await api.request(urls, { ids: [carRun] });
+    expect(one.errors?.[0]?.extensions).toMatchObject({ code: "INVALID_ARGUMENT", argument: "runIds" });
+    const twice = await api.request(urls, { ids: [carRun, carRun] });
+    expect(twice.errors?.[0]?.extensions).toMatchObject({ code: "INVALID_ARGUMENT", argument: "runIds" });
+    const hidden = await api.request(urls, { ids: [carRun, l1Run] }, outsider);
+    expect(hidden.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    const unknown = await api.request(urls, { ids: [carRun, "no-such-run"] });
+    expect(unknown.errors?.[0]?.message).toBe(hidden.errors?.[0]?.message.replace(carRun, "no-such-run"));
+  });
 });
 
 describe("who may download", () => {

@@ -7,7 +7,7 @@
  */
 import express, { type Response, type Router } from "express";
 
-import { isApiError } from "../../errors.js";
+import { ApiError, isApiError } from "../../errors.js";
 import type { Access } from "../access/access.js";
 import { type AccessForRequest, accessFailure } from "../access/http.js";
 import { MAX_COMPARED_RUNS } from "../share/share.service.js";
@@ -23,6 +23,34 @@ type Format = "html" | "json" | "csv";
 export function runExportUrls(runId: string): Record<Format, string> {
   const base = `${EXPORTS_PATH}/runs/${encodeURIComponent(runId)}`;
   return { html: `${base}.html`, json: `${base}.json`, csv: `${base}.csv` };
+}
+
+/** Where several runs side by side download, relative to the API's origin (`runIds` checked, in this order). */
+export function comparisonExportUrls(runIds: readonly string[]): Record<Format, string> {
+  const runs = runIds.map(encodeURIComponent).join(",");
+  return {
+    html: `${EXPORTS_PATH}/comparison.html?runs=${runs}`,
+    json: `${EXPORTS_PATH}/comparison.json?runs=${runs}`,
+    csv: `${EXPORTS_PATH}/comparison.csv?runs=${runs}`,
+  };
+}
+
+/** The run ids of a comparison: 2 to MAX_COMPARED_RUNS different ones, or INVALID_ARGUMENT naming `argument`. */
+export function comparedRuns(ids: readonly string[], argument: string): string[] {
+  const trimmed = ids.map((id) => id.trim());
+  if (
+    trimmed.length < 2 ||
+    trimmed.length > MAX_COMPARED_RUNS ||
+    trimmed.some((id) => id === "") ||
+    new Set(trimmed).size !== trimmed.length
+  ) {
+    throw new ApiError(
+      "INVALID_ARGUMENT",
+      `${argument}: a comparison takes 2 to ${MAX_COMPARED_RUNS} different run ids, got ${trimmed.length}`,
+      { argument },
+    );
+  }
+  return trimmed;
 }
 
 function parseFile(file: string): { name: string; format: Format } | undefined {
@@ -100,22 +128,10 @@ export function exportRouter(exports: ExportService, accessFor: AccessForRequest
         next();
         return;
       }
-      const ids = typeof req.query.runs === "string" ? req.query.runs.split(",").map((id) => id.trim()) : [];
-      if (
-        ids.length < 2 ||
-        ids.length > MAX_COMPARED_RUNS ||
-        ids.some((id) => id === "") ||
-        new Set(ids).size !== ids.length
-      ) {
-        fail(
-          res,
-          400,
-          "INVALID_ARGUMENT",
-          `runs: a comparison takes 2 to ${MAX_COMPARED_RUNS} different run ids separated by commas ` +
-            `(?runs=A,B), got ${ids.length}`,
-        );
-        return;
-      }
+      const ids = comparedRuns(
+        typeof req.query.runs === "string" ? req.query.runs.split(",") : [],
+        "runs (?runs=A,B)",
+      );
       const readable = await readableRuns(accessFor(req), ids, "runs");
       const report = await exports.report("comparison", ids, {
         images: parsed.format !== "csv",

@@ -9,7 +9,7 @@ import { StatusBadge } from "@/components/status-badge";
 import { graphql } from "@/gql";
 import { count, percent, shortId } from "@/lib/format";
 import { accuracyAt, runSeries } from "@/lib/run-series";
-import { comparisonExportUrls, ExportLinks } from "@/components/export-links";
+import { ExportLinks } from "@/components/export-links";
 import { mayEdit, readerAccess } from "@/lib/access";
 import { load } from "@/lib/server-client";
 
@@ -77,6 +77,16 @@ const ComparePageQuery = graphql(`
   }
 `);
 
+const ComparisonExportQuery = graphql(`
+  query ComparisonExport($runIds: [ID!]!) {
+    comparisonExportUrls(runIds: $runIds) {
+      html
+      json
+      csv
+    }
+  }
+`);
+
 /** Compression levels the table compares runs at: shares of the prunable filters removed. */
 const LEVELS = [0.1, 0.25, 0.5, 0.75];
 
@@ -134,6 +144,9 @@ export default async function ComparePage({ params, searchParams }: Props) {
   });
 
   const edit = mayEdit(await readerAccess(), model.workspaceId);
+  // The API says where a comparison downloads (and refuses one of a single run or of too many).
+  const ids = compared.map((c) => c.run.id);
+  const downloads = ids.length >= 2 ? await load(ComparisonExportQuery, { runIds: ids }) : null;
   return (
     <>
       <Breadcrumbs
@@ -182,11 +195,11 @@ export default async function ComparePage({ params, searchParams }: Props) {
           ) : (
             <>
               <div className="actions">
-                <ExportLinks urls={comparisonExportUrls(compared.map((c) => c.run.id))} />
-                {edit && compared.length >= 2 && (
+                {downloads?.ok && <ExportLinks urls={downloads.data.comparisonExportUrls} />}
+                {edit && ids.length >= 2 && (
                   <ShareButton
                     workspaceId={model.workspaceId}
-                    target={{ kind: "COMPARISON", ids: compared.map((c) => c.run.id) }}
+                    target={{ kind: "COMPARISON", ids }}
                     what="this comparison"
                   />
                 )}
