@@ -459,6 +459,17 @@ describe("the dashboard in a browser", () => {
     expectNoConsoleErrors();
   });
 
+  it("lets the owner rename the workspace; a viewer sees the new name and no rename form", async () => {
+    const workspaceUrl = page.url();
+    await page.getByLabel("Workspace name").fill("Vision team");
+    await page.getByRole("button", { name: "Rename", exact: true }).click();
+    await page.getByRole("heading", { level: 1, name: "Vision team" }).waitFor();
+    await viewerPage.goto(workspaceUrl);
+    await viewerPage.getByRole("heading", { level: 1, name: "Vision team" }).waitFor();
+    await expect(viewerPage.getByLabel("Workspace name").count()).resolves.toBe(0);
+    expectNoConsoleErrors();
+  });
+
   it("shows a viewer no editor action, and the API's refusal when they start a run anyway", async () => {
     await viewerPage.goto(`${web.url}/models/${encodeURIComponent(modelId)}`);
     await viewerPage.getByRole("heading", { level: 1, name: "mnist" }).waitFor();

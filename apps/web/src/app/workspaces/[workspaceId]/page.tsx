@@ -8,6 +8,7 @@ import { load } from "@/lib/server-client";
 
 import { InvitesPanel } from "./invites-panel";
 import { MembersTable } from "./members-table";
+import { RenameWorkspace } from "./rename-workspace";
 import { ShareLinksPanel } from "./share-links-panel";
 
 const WorkspacePageQuery = graphql(`
@@ -109,6 +110,7 @@ export default async function WorkspacePage({ params }: Props) {
         ) : (
           <ApiFailureState failure={shareLinks.failure} what="the share links" />
         ))}
+      {owner && <RenameWorkspace workspaceId={workspace.id} name={workspace.name} />}
     </>
   );
 }
