@@ -7,6 +7,7 @@ import { type FormEvent, useState } from "react";
 import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
 import { dateTime } from "@/lib/format";
+import { FormError } from "@/components/form-error";
 
 const AnnotateFilterMutation = graphql(`
   mutation AnnotateFilter(
@@ -201,11 +202,7 @@ export function AnnotationsPanel({
           </button>
         </form>
       )}
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
     </section>
   );
 }

@@ -7,6 +7,7 @@ import { OneTimeSecret } from "@/components/one-time-secret";
 import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
 import type { SharedTargetInfo } from "@/lib/share-target";
+import { FormError } from "@/components/form-error";
 
 const CreateShareLinkMutation = graphql(`
   mutation CreateShareLink($workspaceId: ID!, $target: ShareTargetInput!, $expiresInDays: Int) {
@@ -88,11 +89,7 @@ export function ShareButton({
       <p className="hint">
         Anyone with the link sees {what}, read-only, without an account — and nothing else.
       </p>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {link && (
         <OneTimeSecret
           label="Share link"

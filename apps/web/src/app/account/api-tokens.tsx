@@ -8,6 +8,7 @@ import { OneTimeSecret } from "@/components/one-time-secret";
 import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
 import { dateTime } from "@/lib/format";
+import { FormError } from "@/components/form-error";
 
 const CreateApiTokenMutation = graphql(`
   mutation CreateApiToken($name: String!, $expiresInDays: Int) {
@@ -108,11 +109,7 @@ export function ApiTokens({ tokens }: { tokens: readonly ApiTokenRow[] }) {
           {createState.fetching ? "Creating…" : "Create token"}
         </button>
       </form>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {secret && <OneTimeSecret label="New API token" value={secret} />}
       {tokens.length === 0 ? (
         <p className="muted">No tokens yet.</p>

@@ -7,6 +7,7 @@ import { type FormEvent, useState } from "react";
 import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
 import { validatePasswordForm } from "@/lib/password-form";
+import { FormError } from "@/components/form-error";
 
 const SetPasswordMutation = graphql(`
   mutation SetPassword($currentPassword: String, $newPassword: String!) {
@@ -83,11 +84,7 @@ export function SetPassword({ hasPassword }: { hasPassword: boolean }) {
           {state.fetching ? "Saving…" : "Save password"}
         </button>
       </form>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {done && (
         <p className="ok" role="status">
           {done}

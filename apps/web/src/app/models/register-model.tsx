@@ -7,6 +7,7 @@ import { type FormEvent, useState } from "react";
 import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
 import { uploadFiles } from "@/lib/upload";
+import { FormError } from "@/components/form-error";
 
 /** The demo models shipped with Carve (packages/core/models), as `registerDemoModel` names them. */
 export const DEMO_MODELS = [
@@ -258,11 +259,7 @@ export function RegisterModel({
           <button type="submit" disabled={demoState.fetching}>
             {demoState.fetching ? "Opening…" : "Open demo"}
           </button>
-          {demoError && (
-            <p className="field-error" role="alert">
-              {demoError}
-            </p>
-          )}
+          <FormError message={demoError} />
         </form>
         <form onSubmit={onPath} aria-labelledby="path-title" noValidate>
           <h3 id="path-title">Model on the server</h3>
@@ -385,11 +382,7 @@ export function RegisterModel({
         <button type="submit" disabled={uploading || datasetState.fetching}>
           {datasetState.fetching || uploading ? "Registering…" : "Add dataset"}
         </button>
-        {datasetError && (
-          <p className="field-error" role="alert">
-            {datasetError}
-          </p>
-        )}
+        <FormError message={datasetError} />
         {datasetDone && (
           <p className="ok" role="status">
             {datasetDone}

@@ -5,6 +5,7 @@ import { type FormEvent, useState } from "react";
 
 import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
+import { FormError } from "@/components/form-error";
 
 const SignInMutation = graphql(`
   mutation SignIn($email: String!, $password: String!) {
@@ -61,11 +62,7 @@ export function SignInForm({ next }: { next: string }) {
       <button type="submit" disabled={state.fetching}>
         {state.fetching ? "Signing in…" : "Sign in"}
       </button>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
     </form>
   );
 }

@@ -6,6 +6,7 @@ import { type FormEvent, useState } from "react";
 
 import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
+import { FormError } from "@/components/form-error";
 
 const CreateWorkspaceMutation = graphql(`
   mutation CreateWorkspace($name: String!) {
@@ -46,11 +47,7 @@ export function CreateWorkspace() {
           {state.fetching ? "Creating…" : "Create workspace"}
         </button>
       </form>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
     </section>
   );
 }

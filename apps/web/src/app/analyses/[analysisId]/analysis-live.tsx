@@ -11,6 +11,7 @@ import { graphql } from "@/gql";
 import type { AnalysisLiveFieldsFragment } from "@/gql/graphql";
 import { errorText } from "@/lib/api-error";
 import { dateTime, duration, percent } from "@/lib/format";
+import { FormError } from "@/components/form-error";
 
 export const AnalysisLiveFields = graphql(`
   fragment AnalysisLiveFields on Analysis {
@@ -115,11 +116,7 @@ export function AnalysisLive({
           Live updates stopped: {errorText(live.error)} Reload the page to see the latest state.
         </p>
       )}
-      {cancelError && (
-        <p className="field-error" role="alert">
-          {cancelError}
-        </p>
-      )}
+      <FormError message={cancelError} />
       {analysis.error && (
         <div className="state state-error" role="alert">
           <p className="state-title">

@@ -13,6 +13,7 @@ import type { RunLiveFieldsFragment, RunStepFieldsFragment } from "@/gql/graphql
 import { errorText } from "@/lib/api-error";
 import { bytes, count, dateTime, duration, percent, points, shortId } from "@/lib/format";
 import { mergeSteps, runSeries } from "@/lib/run-series";
+import { FormError } from "@/components/form-error";
 
 const PruningProgressSubscription = graphql(`
   subscription PruningProgress($runId: ID!) {
@@ -245,11 +246,7 @@ export function RunLive({
             Live updates stopped: {streamError} Reload the page to see the latest state.
           </p>
         )}
-        {actionError && (
-          <p className="field-error" role="alert">
-            {actionError}
-          </p>
-        )}
+        <FormError message={actionError} />
         {run.error && (
           <div className="state state-error" role="alert">
             <p className="state-title">

@@ -9,6 +9,7 @@ import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
 import { dateTime } from "@/lib/format";
 import { type Role, roleDescription, roleLabel, ROLES } from "@/lib/roles";
+import { FormError } from "@/components/form-error";
 
 const CreateInviteMutation = graphql(`
   mutation CreateInvite($workspaceId: ID!, $role: Role!, $expiresInDays: Int) {
@@ -119,11 +120,7 @@ export function InvitesPanel({
         {role === "VIEWER" ? "A" : "An"} {roleLabel(role)} may {roleDescription(role)}. The link works once;
         pass it on yourself — Carve sends no e-mail.
       </p>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {link && (
         <OneTimeSecret
           label="Invite link"

@@ -8,6 +8,7 @@ import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
 import { dateTime } from "@/lib/format";
 import { type Role, roleLabel, ROLES } from "@/lib/roles";
+import { FormError } from "@/components/form-error";
 
 const ChangeRoleMutation = graphql(`
   mutation ChangeRole($workspaceId: ID!, $userId: ID!, $role: Role!) {
@@ -73,11 +74,7 @@ export function MembersTable({
 
   return (
     <>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <div className="table-wrap">
         <table aria-label="Members">
           <thead>

@@ -6,6 +6,7 @@ import { type FormEvent, useState } from "react";
 
 import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
+import { FormError } from "@/components/form-error";
 
 const RenameWorkspaceMutation = graphql(`
   mutation RenameWorkspace($id: ID!, $name: String!) {
@@ -48,11 +49,7 @@ export function RenameWorkspace({ workspaceId, name }: { workspaceId: string; na
           {state.fetching ? "Renaming…" : "Rename"}
         </button>
       </form>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
     </section>
   );
 }

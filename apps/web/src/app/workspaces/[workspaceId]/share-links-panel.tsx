@@ -8,6 +8,7 @@ import { useState } from "react";
 import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
 import { dateTime, shortId } from "@/lib/format";
+import { FormError } from "@/components/form-error";
 
 const RevokeShareLinkMutation = graphql(`
   mutation RevokeShareLink($id: ID!) {
@@ -59,11 +60,7 @@ export function ShareLinksPanel({ links }: { links: readonly ShareLinkRow[] }) {
       <p className="hint">
         Read-only links to a model, a run or a comparison, created with the Share button on those pages.
       </p>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {links.length === 0 ? (
         <p className="muted">No share links.</p>
       ) : (

@@ -12,6 +12,7 @@ import {
   validateAnalysisForm,
 } from "@/lib/analysis-form";
 import { errorText } from "@/lib/api-error";
+import { FormError } from "@/components/form-error";
 
 const StartAnalysisMutation = graphql(`
   mutation StartAnalysis($input: StartAnalysisInput!) {
@@ -176,11 +177,7 @@ export function AnalysisForm({
           {state.fetching ? "Starting…" : "Start analysis"}
         </button>
       </div>
-      {serverError && (
-        <p className="field-error" role="alert">
-          {serverError}
-        </p>
-      )}
+      <FormError message={serverError} />
     </form>
   );
 }

@@ -7,6 +7,7 @@ import { graphql } from "@/gql";
 import type { WhatIfQuery } from "@/gql/graphql";
 import { errorText } from "@/lib/api-error";
 import { percent, points } from "@/lib/format";
+import { FormError } from "@/components/form-error";
 
 const WhatIfQueryDocument = graphql(`
   query WhatIf($modelId: ID!, $removed: [LayerFilters!]!, $images: Int!) {
@@ -82,11 +83,7 @@ export function WhatIfPanel({
           </button>
         </>
       )}
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {shown && (
         <div aria-live="polite">
           <dl className="kv">

@@ -6,6 +6,7 @@ import { type FormEvent, useState } from "react";
 
 import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
+import { FormError } from "@/components/form-error";
 import {
   CRITERIA,
   type Criterion,
@@ -316,11 +317,7 @@ export function RunForm({
           {state.fetching ? "Starting…" : "Start pruning"}
         </button>
       </div>
-      {serverError && (
-        <p className="field-error" role="alert">
-          {serverError}
-        </p>
-      )}
+      <FormError message={serverError} />
     </form>
   );
 }
