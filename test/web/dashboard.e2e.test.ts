@@ -40,6 +40,17 @@ describe("the dashboard in a browser", () => {
     await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
   }
 
+  /** Opens the demo model's first CAR pruning run from the model page. */
+  async function openFirstCarRun(): Promise<void> {
+    await page.goto(`${web.url}/models/${encodeURIComponent(modelId)}`);
+    await page
+      .getByRole("table", { name: "Pruning runs" })
+      .getByRole("link", { name: /^CAR #/ })
+      .first()
+      .click();
+    await page.getByRole("heading", { name: /^CAR pruning run/ }).waitFor();
+  }
+
   function expectNoConsoleErrors(): void {
     const seen = problems;
     problems = [];
@@ -379,13 +390,7 @@ describe("the dashboard in a browser", () => {
   });
 
   it("comments on a run and downloads its report as HTML, JSON and CSV", async () => {
-    await page.goto(`${web.url}/models/${encodeURIComponent(modelId)}`);
-    await page
-      .getByRole("table", { name: "Pruning runs" })
-      .getByRole("link", { name: /^CAR #/ })
-      .first()
-      .click();
-    await page.getByRole("heading", { name: /^CAR pruning run/ }).waitFor();
+    await openFirstCarRun();
     await page.getByLabel("Comment", { exact: true }).fill("Keeps 89% at a fifth of the size.");
     await page.getByRole("button", { name: "Add comment" }).click();
     await page.getByRole("list", { name: "Comments" }).getByText("Keeps 89%").waitFor();
@@ -555,13 +560,7 @@ describe("the dashboard in a browser", () => {
     await page.getByRole("button", { name: "Share" }).click();
     await page.getByRole("button", { name: "Create read-only link" }).click();
     const comparisonLink = await page.getByLabel("Share link").inputValue();
-    await page.goto(`${web.url}/models/${encodeURIComponent(modelId)}`);
-    await page
-      .getByRole("table", { name: "Pruning runs" })
-      .getByRole("link", { name: /^CAR #/ })
-      .first()
-      .click();
-    await page.getByRole("heading", { name: /^CAR pruning run/ }).waitFor();
+    await openFirstCarRun();
     const runUrl = page.url();
     await page.getByRole("button", { name: "Share" }).click();
     await page.getByRole("button", { name: "Create read-only link" }).click();
