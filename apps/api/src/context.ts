@@ -32,6 +32,11 @@ export interface Context extends TeamsContext {
   services: Services;
   /** What the caller may read and change (modules/access/access.ts); every resolver asks it first. */
   access: Access;
+  /**
+   * A new Access for the same credentials with nothing cached (identity, memberships, share grant), for a
+   * subscription that asks again while it lives (modules/access/while-allowed.ts).
+   */
+  freshAccess(): Access;
   /** Fresh per request (or per WebSocket operation), so nothing is cached across requests. */
   loaders: Loaders;
 }
@@ -50,6 +55,7 @@ export function createContext(
   return {
     ...teams,
     access: accessOf(app, teams, request),
+    freshAccess: () => createAccess(app, request),
     services: app.services,
     loaders: createLoaders(app.repositories, app.services),
   };

@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscript
 
 import type { Context } from "../../context.js";
 import { ApiError } from "../../errors.js";
+import { whileAllowed } from "../access/while-allowed.js";
 import { toModel } from "../model/model.service.js";
 import { Model } from "../model/model.type.js";
 import { StartAnalysisInput } from "./analysis.input.js";
@@ -41,11 +42,16 @@ export class AnalysisResolver {
 
   @Subscription(() => Analysis, {
     description:
-      "The analysis as it is now, then after every change (progress, status), ending with its final status.",
+      "The analysis as it is now, then after every change (progress, status), ending with its final status. " +
+      "Access is checked again before every event: a caller who can no longer read the analysis gets that " +
+      "error instead.",
     subscribe: async ({ args, context }) => {
       const ctx = context as Context;
-      await ctx.access.analysis(args.id as string);
-      return ctx.services.analyses.progressEvents(args.id as string);
+      const id = args.id as string;
+      await ctx.access.analysis(id);
+      return whileAllowed(await ctx.services.analyses.progressEvents(id), () =>
+        ctx.freshAccess().analysis(id),
+      );
     },
   })
   analysisProgress(@Root() row: AnalysisRow, @Arg("id", () => ID) _id: string): Analysis {

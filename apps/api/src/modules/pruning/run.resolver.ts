@@ -14,6 +14,8 @@ import {
 import type { Context } from "../../context.js";
 import { ApiError } from "../../errors.js";
 import type { PruningRunEvent } from "../../events/topics.js";
+import type { Access } from "../access/access.js";
+import { whileAllowed } from "../access/while-allowed.js";
 import { PageArgs } from "../common/connection.js";
 import { toModel } from "../model/model.service.js";
 import { Model } from "../model/model.type.js";
@@ -104,11 +106,14 @@ export class PruningRunResolver {
     description:
       "A pruning run as it is now (SNAPSHOT; its steps so far in run.steps), then every change as it happens: " +
       "each step (STEP, with the step), status changes and progress, ending with a final status. Subscribe " +
-      "again after resumeRun.",
+      "again after resumeRun. Access is checked again before every event: a caller who can no longer read " +
+      "the run (removed from its workspace, signed out, token or share link revoked) gets that error instead.",
     subscribe: async ({ args, context }) => {
       const ctx = context as Context;
-      await ctx.access.run(args.runId as string, "VIEWER", "runId");
-      return ctx.services.runs.progressEvents(args.runId as string);
+      const runId = args.runId as string;
+      const check = (access: Access) => access.run(runId, "VIEWER", "runId");
+      await check(ctx.access);
+      return whileAllowed(await ctx.services.runs.progressEvents(runId), () => check(ctx.freshAccess()));
     },
   })
   pruningProgress(

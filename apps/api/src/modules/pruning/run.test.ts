@@ -8,7 +8,12 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { type GraphQLResponse, type TestServer, startTestServer } from "../../test-utils/test-server.js";
+import {
+  type GraphQLResponse,
+  type RequestAs,
+  type TestServer,
+  startTestServer,
+} from "../../test-utils/test-server.js";
 
 const RUN = `
   id status criterion scope layers stepSize resumes stopReason baseAccuracy finalAccuracy
@@ -97,10 +102,15 @@ describe("pruning runs", () => {
   }
 
   /** Subscribes and resolves with every event until the run's final status. */
-  function follow(id: string, onEvent?: (event: EventView) => void) {
-    return api.subscribe<{ pruningProgress: EventView }>(PROGRESS, { id }, (r) => {
-      if (r.data) onEvent?.(r.data.pruningProgress);
-    });
+  function follow(id: string, onEvent?: (event: EventView) => void, as?: RequestAs) {
+    return api.subscribe<{ pruningProgress: EventView }>(
+      PROGRESS,
+      { id },
+      (r) => {
+        if (r.data) onEvent?.(r.data.pruningProgress);
+      },
+      as,
+    );
   }
 
   beforeAll(async () => {
@@ -276,6 +286,57 @@ describe("pruning runs", () => {
     const [unknown] = await api.subscribe(PROGRESS, { id: "nope" });
     expect(unknown!.errors?.[0]).toMatchObject({ extensions: { code: "NOT_FOUND", argument: "runId" } });
   });
+
+  it(
+    "stops a run's events to a member removed from the workspace and to a revoked share link",
+    async () => {
+      // Long enough (31 steps on every selection image) to still be running when access is taken away.
+      const run = await start({ scope: "LAYER", layers: ["conv2"], target: { keep: 1 } });
+      const viewer = await api.addMember("leaving@example.com", "VIEWER");
+      const { me } = await api.query<{ me: { id: string } }>("{ me { id } }", {}, { token: viewer });
+      const { createShareLink } = await api.query<{
+        createShareLink: { token: string; link: { id: string } };
+      }>(
+        `mutation($w: ID!, $t: ShareTargetInput!) { createShareLink(workspaceId: $w, target: $t) { token link { id } } }`,
+        { w: api.workspaceId, t: { kind: "RUN", ids: [run.id] } },
+      );
+      /** Events received, and how the subscription ended: COMPLETED, or its error's code. */
+      const watch = (as: RequestAs) => {
+        const received: EventView[] = [];
+        let first!: () => void;
+        const started = new Promise<void>((resolve) => (first = resolve));
+        const onEvent = (event: EventView) => {
+          received.push(event);
+          first();
+        };
+        const ended = follow(run.id, onEvent, as).then(
+          () => "COMPLETED",
+          (error: Error) => (JSON.parse(error.message) as GraphQLResponse["errors"])![0]!.extensions!.code,
+        );
+        return { received, started, ended };
+      };
+      const member = watch({ token: viewer });
+      const holder = watch({ share: createShareLink.token });
+      await Promise.all([member.started, holder.started]);
+      await api.query(`mutation($w: ID!, $u: ID!) { removeMember(workspaceId: $w, userId: $u) }`, {
+        w: api.workspaceId,
+        u: me.id,
+      });
+      await api.query("mutation($id: ID!) { revokeShareLink(id: $id) { id } }", {
+        id: createShareLink.link.id,
+      });
+      expect(await member.ended).toBe("NOT_FOUND");
+      expect(await holder.ended).toBe("NOT_FOUND");
+      expect(member.received[0]!.kind).toBe("SNAPSHOT");
+
+      // The owner still follows the run, to its end.
+      const cancelled = api.query("mutation C($id: ID!) { cancelRun(id: $id) { id } }", { id: run.id });
+      const owner = await follow(run.id);
+      await cancelled;
+      expect(owner.at(-1)!.data!.pruningProgress.run.status).toBe("CANCELLED");
+    },
+    LONG_TEST_MS,
+  );
 
   it("cancels a run keeping its steps, and resumes it to the choices of an uninterrupted run", async () => {
     const run = await start(SMALL_RUN);
