@@ -8,7 +8,10 @@ import { OneTimeSecret } from "@/components/one-time-secret";
 import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
 import { dateTime } from "@/lib/format";
+import { ActionsTable } from "@/components/actions-table";
 import { FormError } from "@/components/form-error";
+
+import { RevokeButton, useRevoke } from "../revoke-button";
 
 const CreateApiTokenMutation = graphql(`
   mutation CreateApiToken($name: String!, $expiresInDays: Int) {
@@ -48,7 +51,7 @@ export function ApiTokens({ tokens }: { tokens: readonly ApiTokenRow[] }) {
   const [error, setError] = useState<string>();
   const [secret, setSecret] = useState<string>();
   const [createState, createToken] = useMutation(CreateApiTokenMutation);
-  const [revokeState, revokeToken] = useMutation(RevokeApiTokenMutation);
+  const revoker = useRevoke(RevokeApiTokenMutation, setError);
 
   async function onCreate(event: FormEvent) {
     event.preventDefault();
@@ -73,14 +76,6 @@ export function ApiTokens({ tokens }: { tokens: readonly ApiTokenRow[] }) {
       setName("");
       router.refresh();
     }
-  }
-
-  async function onRevoke(token: ApiTokenRow) {
-    if (!window.confirm(`Revoke "${token.name}"? Programs using it stop working at once.`)) return;
-    setError(undefined);
-    const result = await revokeToken({ id: token.id });
-    if (result.error) setError(errorText(result.error));
-    router.refresh();
   }
 
   return (
@@ -114,51 +109,32 @@ export function ApiTokens({ tokens }: { tokens: readonly ApiTokenRow[] }) {
       {tokens.length === 0 ? (
         <p className="muted">No tokens yet.</p>
       ) : (
-        <div className="table-wrap">
-          <table aria-label="API tokens">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.map((t) => (
-                <tr key={t.id}>
-                  <td>
-                    {t.name}
-                    {t.revokedAt && <span className="tag">revoked</span>}
-                  </td>
-                  <td>
-                    <code>{t.prefix}…</code>
-                  </td>
-                  <td>{dateTime(t.createdAt)}</td>
-                  <td>{t.lastUsedAt ? dateTime(t.lastUsedAt) : "never"}</td>
-                  <td>{t.expiresAt ? dateTime(t.expiresAt) : "never"}</td>
-                  <td>
-                    {!t.revokedAt && (
-                      <button
-                        type="button"
-                        className="secondary"
-                        disabled={revokeState.fetching}
-                        onClick={() => void onRevoke(t)}
-                        aria-label={`Revoke ${t.name}`}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ActionsTable label="API tokens" columns={["Name", "Prefix", "Created", "Last used", "Expires"]}>
+          {tokens.map((t) => (
+            <tr key={t.id}>
+              <td>
+                {t.name}
+                {t.revokedAt && <span className="tag">revoked</span>}
+              </td>
+              <td>
+                <code>{t.prefix}…</code>
+              </td>
+              <td>{dateTime(t.createdAt)}</td>
+              <td>{t.lastUsedAt ? dateTime(t.lastUsedAt) : "never"}</td>
+              <td>{t.expiresAt ? dateTime(t.expiresAt) : "never"}</td>
+              <td>
+                {!t.revokedAt && (
+                  <RevokeButton
+                    revoker={revoker}
+                    itemId={t.id}
+                    label={`Revoke ${t.name}`}
+                    confirmation={`Revoke "${t.name}"? Programs using it stop working at once.`}
+                  />
+                )}
+              </td>
+            </tr>
+          ))}
+        </ActionsTable>
       )}
     </section>
   );

@@ -9,7 +9,10 @@ import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
 import { dateTime } from "@/lib/format";
 import { type Role, roleDescription, roleLabel, ROLES } from "@/lib/roles";
+import { ActionsTable } from "@/components/actions-table";
 import { FormError } from "@/components/form-error";
+
+import { RevokeButton, useRevoke } from "../../revoke-button";
 
 const CreateInviteMutation = graphql(`
   mutation CreateInvite($workspaceId: ID!, $role: Role!, $expiresInDays: Int) {
@@ -62,7 +65,7 @@ export function InvitesPanel({
   const [error, setError] = useState<string>();
   const [link, setLink] = useState<string>();
   const [createState, createInvite] = useMutation(CreateInviteMutation);
-  const [revokeState, revokeInvite] = useMutation(RevokeInviteMutation);
+  const revoker = useRevoke(RevokeInviteMutation, setError);
 
   async function onCreate(event: FormEvent) {
     event.preventDefault();
@@ -79,13 +82,6 @@ export function InvitesPanel({
       setLink(`${window.location.origin}/invite?token=${encodeURIComponent(result.data.createInvite.token)}`);
       router.refresh();
     }
-  }
-
-  async function onRevoke(id: string) {
-    setError(undefined);
-    const result = await revokeInvite({ id });
-    if (result.error) setError(errorText(result.error));
-    router.refresh();
   }
 
   return (
@@ -129,46 +125,20 @@ export function InvitesPanel({
         />
       )}
       {invites.length > 0 && (
-        <div className="table-wrap">
-          <table aria-label="Invites">
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Role</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+        <ActionsTable label="Invites" columns={["Created", "Role", "Expires", "State"]}>
+          {invites.map((invite) => {
+            const state = inviteState(invite);
+            return (
+              <tr key={invite.id}>
+                <td>{dateTime(invite.createdAt)}</td>
+                <td>{roleLabel(invite.role)}</td>
+                <td>{dateTime(invite.expiresAt)}</td>
+                <td>{state}</td>
+                <td>{state === "open" && <RevokeButton revoker={revoker} itemId={invite.id} />}</td>
               </tr>
-            </thead>
-            <tbody>
-              {invites.map((invite) => {
-                const state = inviteState(invite);
-                return (
-                  <tr key={invite.id}>
-                    <td>{dateTime(invite.createdAt)}</td>
-                    <td>{roleLabel(invite.role)}</td>
-                    <td>{dateTime(invite.expiresAt)}</td>
-                    <td>{state}</td>
-                    <td>
-                      {state === "open" && (
-                        <button
-                          type="button"
-                          className="secondary"
-                          disabled={revokeState.fetching}
-                          onClick={() => void onRevoke(invite.id)}
-                        >
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ActionsTable>
       )}
     </section>
   );

@@ -1,14 +1,14 @@
 "use client";
 
-import { useMutation } from "@urql/next";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
 import { useState } from "react";
 
 import { graphql } from "@/gql";
-import { errorText } from "@/lib/api-error";
 import { dateTime, shortId } from "@/lib/format";
+import { ActionsTable } from "@/components/actions-table";
 import { FormError } from "@/components/form-error";
+
+import { RevokeButton, useRevoke } from "../../revoke-button";
 
 const RevokeShareLinkMutation = graphql(`
   mutation RevokeShareLink($id: ID!) {
@@ -43,16 +43,8 @@ function targetLink(link: ShareLinkRow) {
 
 /** A workspace's share links (editors and owners): what each opens, its use, and revoking it at once. */
 export function ShareLinksPanel({ links }: { links: readonly ShareLinkRow[] }) {
-  const router = useRouter();
   const [error, setError] = useState<string>();
-  const [state, revoke] = useMutation(RevokeShareLinkMutation);
-
-  async function onRevoke(id: string) {
-    setError(undefined);
-    const result = await revoke({ id });
-    if (result.error) setError(errorText(result.error));
-    router.refresh();
-  }
+  const revoker = useRevoke(RevokeShareLinkMutation, setError);
 
   return (
     <section className="panel" aria-labelledby="share-links-title">
@@ -64,49 +56,23 @@ export function ShareLinksPanel({ links }: { links: readonly ShareLinkRow[] }) {
       {links.length === 0 ? (
         <p className="muted">No share links.</p>
       ) : (
-        <div className="table-wrap">
-          <table aria-label="Share links">
-            <thead>
-              <tr>
-                <th scope="col">Opens</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last opened</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
+        <ActionsTable label="Share links" columns={["Opens", "Created", "Expires", "Last opened"]}>
+          {links.map((link) => {
+            return (
+              <tr key={link.id}>
+                <td>
+                  {targetLink(link)}
+                  {link.revokedAt && <span className="tag">revoked</span>}
+                  {!link.revokedAt && !link.active && <span className="tag">expired</span>}
+                </td>
+                <td>{dateTime(link.createdAt)}</td>
+                <td>{link.expiresAt ? dateTime(link.expiresAt) : "when revoked"}</td>
+                <td>{link.lastUsedAt ? dateTime(link.lastUsedAt) : "never"}</td>
+                <td>{link.active && <RevokeButton revoker={revoker} itemId={link.id} />}</td>
               </tr>
-            </thead>
-            <tbody>
-              {links.map((link) => {
-                return (
-                  <tr key={link.id}>
-                    <td>
-                      {targetLink(link)}
-                      {link.revokedAt && <span className="tag">revoked</span>}
-                      {!link.revokedAt && !link.active && <span className="tag">expired</span>}
-                    </td>
-                    <td>{dateTime(link.createdAt)}</td>
-                    <td>{link.expiresAt ? dateTime(link.expiresAt) : "when revoked"}</td>
-                    <td>{link.lastUsedAt ? dateTime(link.lastUsedAt) : "never"}</td>
-                    <td>
-                      {link.active && (
-                        <button
-                          type="button"
-                          className="secondary"
-                          disabled={state.fetching}
-                          onClick={() => void onRevoke(link.id)}
-                        >
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </ActionsTable>
       )}
     </section>
   );
