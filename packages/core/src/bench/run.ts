@@ -22,7 +22,7 @@ const USAGE = `Usage: node dist/bench/run.js [options]
   --naive-seconds S       a naive run longer than this is sampled and extrapolated (default 120)
   --naive-steps N         naive greedy steps measured per layer when sampling (default 3; at least 2, or 0:
                           time whole passes only and extrapolate, no naive step run)
-  --adaptive C:B,…        adaptive runs as confidence:bound (default 0.95:chernoff,0.95:normal; "none" to skip)
+  --adaptive C:B,…        adaptive runs as confidence:bound (default 0.95:sign,0.95:normal; "none" to skip)
   --write                 write docs/performance.md
   --out FILE              where --write writes (default <repo>/docs/performance.md)
   --json FILE             also save the raw results as JSON
@@ -70,12 +70,11 @@ async function main(): Promise<void> {
   const adaptive =
     values.adaptive === "none"
       ? []
-      : (values.adaptive ?? "0.95:chernoff,0.95:normal").split(",").map((spec) => {
-          const [c, b = "chernoff"] = spec.split(":");
+      : (values.adaptive ?? "0.95:sign,0.95:normal").split(",").map((spec) => {
+          const [c, b = "sign"] = spec.split(":");
           const confidence = Number(c);
           if (!(confidence > 0 && confidence < 1)) fail(`adaptive confidence must be in (0, 1), got "${c}"`);
-          if (b !== "chernoff" && b !== "normal")
-            fail(`adaptive bound must be chernoff or normal, got "${b}"`);
+          if (b !== "sign" && b !== "normal") fail(`adaptive bound must be sign or normal, got "${b}"`);
           return { confidence, bound: b as RaceBound };
         });
   const modelDirs: Partial<Record<DemoModelName, string>> = {};

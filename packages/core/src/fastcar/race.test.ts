@@ -15,8 +15,8 @@ import type { FilterRemoval } from "../mask/index.js";
 import { loadModel } from "../model/io.js";
 import { createRng, permutation } from "../util/random.js";
 import { maskFlops } from "./floor.js";
-import { bernoulliKl, normalQuantile, raceLowestCar, showsHigherCar } from "./race.js";
-import { CarSession, type FilterTally, doublingEnds } from "./session.js";
+import { logBinomialTail, normalQuantile, raceLowestCar, showsHigherCar } from "./race.js";
+import { CarSession, type FilterTally, raceEnds } from "./session.js";
 
 /** e with `positive` entries +1, `negative` entries −1, the rest 0, `n` in all. */
 function differences(n: number, positive: number, negative: number): Int8Array {
@@ -27,12 +27,35 @@ function differences(n: number, positive: number, negative: number): Int8Array {
 }
 
 describe("race statistics", () => {
-  it("computes the Bernoulli KL divergence", () => {
-    expect(bernoulliKl(0.5, 0.5)).toBe(0);
-    // KL(1 ‖ 1/2) = ln 2: every discordant image on one side.
-    expect(bernoulliKl(1, 0.5)).toBeCloseTo(Math.LN2, 15);
-    // KL(0.7 ‖ 0.5) = 0.7 ln 1.4 + 0.3 ln 0.6.
-    expect(bernoulliKl(0.7, 0.5)).toBeCloseTo(0.7 * Math.log(1.4) + 0.3 * Math.log(0.6), 15);
+  it("computes the binomial upper tail", () => {
+    expect(Math.exp(logBinomialTail(10, 10))).toBeCloseTo(2 ** -10, 15);
+    // P(Bin(4, 1/2) ≥ 2) = (6 + 4 + 1) / 16.
+    expect(Math.exp(logBinomialTail(4, 2))).toBeCloseTo(11 / 16, 14);
+    expect(logBinomialTail(7, 0)).toBeCloseTo(0, 14);
+    expect(() => logBinomialTail(5, 6)).toThrow(/0 ≤ u ≤ K/);
+  });
+
+  it("bounds the hypergeometric tail the race meets by the binomial one (what makes the sign test exact)", () => {
+    // K discordant images sampled from D, of which D/2 are positive (the worst case the test guards against).
+    const logChoose = (n: number, k: number) => {
+      let sum = 0;
+      for (let i = 1; i <= k; i++) sum += Math.log((n - k + i) / i);
+      return sum;
+    };
+    for (const [d, k] of [
+      [40, 30],
+      [400, 60],
+      [61, 17],
+    ] as const) {
+      const positive = Math.floor(d / 2);
+      for (let u = Math.ceil(k / 2 + 1); u <= k; u++) {
+        let tail = 0;
+        for (let j = u; j <= Math.min(k, positive); j++) {
+          tail += Math.exp(logChoose(positive, j) + logChoose(d - positive, k - j) - logChoose(d, k));
+        }
+        expect(tail).toBeLessThanOrEqual(Math.exp(logBinomialTail(k, u)) * (1 + 1e-12));
+      }
+    }
   });
 
   it("inverts the standard normal distribution", () => {
@@ -43,13 +66,17 @@ describe("race statistics", () => {
     expect(() => normalQuantile(1)).toThrow(/p must be in \(0, 1\)/);
   });
 
-  it("eliminates by the sign test only past ln(1/δ) of evidence", () => {
+  it("eliminates by the sign test once the binomial tail is below δ", () => {
     const delta = 1e-3;
-    // All K discordant images positive: K·ln 2 ≥ ln(1000) = 6.91 needs K ≥ 10.
-    expect(showsHigherCar(differences(500, 9, 0), 500, 10_000, delta, "chernoff")).toBe(false);
-    expect(showsHigherCar(differences(500, 10, 0), 500, 10_000, delta, "chernoff")).toBe(true);
+    // All K discordant images positive: 2^−K ≤ 1/1000 needs K ≥ 10.
+    expect(showsHigherCar(differences(500, 9, 0), 500, 10_000, delta, "sign")).toBe(false);
+    expect(showsHigherCar(differences(500, 10, 0), 500, 10_000, delta, "sign")).toBe(true);
+    // 44 of 60: P(Bin(60, 1/2) ≥ 44) = 2.0e−4, where a Chernoff bound (60·KL(44/60 ‖ 1/2) = 6.79 < ln 1000)
+    // would not yet eliminate.
+    expect(showsHigherCar(differences(500, 44, 16), 500, 10_000, delta, "sign")).toBe(true);
+    expect(showsHigherCar(differences(500, 42, 18), 500, 10_000, delta, "sign")).toBe(false);
     // A balanced sample or a lower sum never eliminates.
-    expect(showsHigherCar(differences(500, 40, 40), 500, 10_000, delta, "chernoff")).toBe(false);
+    expect(showsHigherCar(differences(500, 40, 40), 500, 10_000, delta, "sign")).toBe(false);
     expect(showsHigherCar(differences(500, 3, 30), 500, 10_000, delta, "normal")).toBe(false);
   });
 
@@ -82,14 +109,19 @@ function exactLowest(tallies: readonly FilterTally[]): FilterTally {
   );
 }
 
-describe("doubling schedule", () => {
-  it("ends segments at N/32 … N/2 and N, the first at least firstCheckImages, visiting each image once", () => {
-    expect(doublingEnds(10_000, 250)).toEqual([313, 625, 1250, 2500, 5000, 10_000]);
-    expect(doublingEnds(2000, 250)).toEqual([250, 500, 1000, 2000]);
-    expect(doublingEnds(300, 250)).toEqual([300]);
+describe("race schedule", () => {
+  it("ends segments at N/32, N/16, then every N/16, the first at least firstCheckImages, visiting each image once", () => {
+    expect(raceEnds(10_000, 250)).toEqual([
+      313, 625, 1250, 1875, 2500, 3125, 3750, 4375, 5000, 5625, 6250, 6875, 7500, 8125, 8750, 9375, 10_000,
+    ]);
+    expect(raceEnds(2000, 250)).toEqual([
+      250, 375, 500, 625, 750, 875, 1000, 1125, 1250, 1375, 1500, 1625, 1750, 1875, 2000,
+    ]);
+    expect(raceEnds(300, 250)).toEqual([263, 281, 300]);
+    expect(raceEnds(200, 250)).toEqual([200]);
     const session = new CarSession(model, {
       dataset: data,
-      schedule: "doubling",
+      schedule: "race",
       firstCheckImages: 100,
       maxChunkImages: 200,
     });
@@ -97,7 +129,7 @@ describe("doubling schedule", () => {
       const seen = session.checkpoints.map((j) =>
         session.chunks.slice(0, j + 1).reduce((sum, c) => sum + c.indices.length, 0),
       );
-      expect(seen).toEqual([125, 250, 500, 1000]);
+      expect(seen).toEqual([125, 188, 250, 313, 375, 438, 500, 563, 625, 688, 750, 813, 875, 938, 1000]);
       expect(Math.max(...session.chunks.map((c) => c.indices.length))).toBeLessThanOrEqual(200);
       const visited = session.chunks.flatMap((c) => Array.from(c.indices)).sort((a, b) => a - b);
       expect(visited).toEqual(Array.from({ length: data.size }, (_, i) => i));
@@ -114,7 +146,7 @@ describe("raceLowestCar on real data", () => {
     const racing = new CarSession(m, {
       dataset: data,
       classwise: true,
-      schedule: "doubling",
+      schedule: "race",
       firstCheckImages: 100,
     });
     const exact = new CarSession(m, { dataset: data, classwise: true });

@@ -3,30 +3,28 @@
  * (successive elimination, as in Hoeffding races — Maron & Moore 1994 — and best-arm identification).
  *
  * Images are visited chunk by chunk in the session's seeded random order, so the images seen after any chunk
- * are a uniform random sample, without replacement, of the evaluation set. The session's "doubling" schedule
- * ends segments at N/32 … N/2 images (session.ts); after each, the empirical leader ℓ (lowest (b − c), then
- * lowest loss increase) is compared with every other survivor f on the paired per-image differences
- * e_i = d_i(f) − d_i(ℓ), d_i = correct_base(i) − correct_without(i) ∈ {−1, 0, 1} (so e_i ∈ {−1, 0, 1} too,
- * see below). f is eliminated once the sample shows, at the stated confidence, that Σ_all e_i > 0 — that f's
- * CAR on the whole set is higher than ℓ's, so f cannot be the exact choice. Survivors are scored on every
- * image, and the choice among them is the exact rule (CAR, then loss increase, then group order, then index).
- * So the choice differs from exact only if the exact winner w was eliminated. For w, Σ_all e ≤ 0 against
- * every other filter, so each test that could eliminate it errs with probability ≤ δ; w meets at most
- * (candidates − 1) leaders at each of the T tests, and δ = (1 − confidence) / (candidates × T) bounds the
- * chance of a different choice by 1 − confidence (union bound). Few tests (T ≤ 5) keep δ large, and chunks
- * as large as the exact method's keep the cost per filter·image the exact one.
+ * are a uniform random sample, without replacement, of the evaluation set. The session's "race" schedule ends
+ * segments at N/32, N/16, then every N/16 images (session.ts); after each, the empirical leader ℓ (lowest
+ * (b − c), then lowest loss increase) is compared with every other survivor f on the paired per-image
+ * differences e_i = d_i(f) − d_i(ℓ), d_i = correct_base(i) − correct_without(i) ∈ {−1, 0, 1} (so e_i ∈ {−1, 0,
+ * 1} too, see below). f is eliminated once the sample shows, at the stated confidence, that Σ_all e_i > 0 —
+ * that f's CAR on the whole set is higher than ℓ's, so f cannot be the exact choice. Survivors are scored on
+ * every image, and the choice among them is the exact rule (CAR, then loss increase, then group order, then
+ * index). So the choice differs from exact only if the exact winner w was eliminated. For w, Σ_all e ≤ 0
+ * against every other filter, so each test that could eliminate it errs with probability ≤ δ; w meets at
+ * most (candidates − 1) leaders at each of the T tests, and δ = (1 − confidence) / (candidates × T) bounds
+ * the chance of a different choice by 1 − confidence (union bound).
  *
  * Tests (`bound`):
- * - "chernoff" (default, rigorous): a sign test on the discordant images (e_i ≠ 0). e_i is never ±2: d_i(f)
+ * - "sign" (default, rigorous): an exact sign test on the discordant images (e_i ≠ 0). e_i is never ±2: d_i(f)
  *   and d_i(ℓ) share the base network's correctness on image i, so both are in {0, 1} (base right) or both
- *   in {−1, 0} (base wrong). Hence Σ_all e_i ≤ 0 means at most half of the discordant images are positive,
- *   and the positives among the K sampled discordant images are hypergeometric, so the Chernoff bound
- *   P(U ≥ u) ≤ exp(−K·KL(u/K ‖ 1/2)) holds (Hoeffding 1963 §6 carries it over to sampling without
- *   replacement). It is variance-adaptive where it matters: it only counts discordant images. An
- *   empirical-Bernstein bound on e ∈ [−1, 1] (Bardenet & Maillard 2015, for sampling without replacement)
- *   pays a range term κ·2·ln(5/δ)/n (κ = 7/3 + 3/√2) on top of its variance term: with 15 discordant images,
- *   all positive, among 625 and δ = 3e−4 the sign test eliminates (15·ln 2 = 10.4 ≥ ln(1/δ) = 8.1) while
- *   that range term alone is 0.118 against an observed mean of 0.024 — it needs about five times the images.
+ *   in {−1, 0} (base wrong). Hence Σ_all e_i ≤ 0 means at most half of the D discordant images of the whole
+ *   set are positive. Given that K of them were sampled, the positives among those K are hypergeometric with
+ *   mean μ ≤ K/2; a hypergeometric variable is a sum of independent Bernoulli variables (Vatutin & Mikhailov
+ *   1982), and such a sum exceeds u ≥ μ + 1 no more often than a binomial of the same mean does (Hoeffding
+ *   1956, on the number of successes in independent trials). So P(U ≥ u) ≤ P(Bin(K, 1/2) ≥ u) for u ≥ K/2 + 1, and f is eliminated when that tail is
+ *   ≤ δ. It only counts discordant images, so it adapts to how rarely two filters disagree, and the exact tail
+ *   needs fewer images than a Chernoff bound on it (about ½·ln K less evidence than its ln(1/δ)).
  * - "normal" (approximate, faster): mean of e_i minus z·SE with the finite-population correction. A CLT
  *   approximation: with few discordant images its stated level is not guaranteed; the benchmark reports how
  *   often it agrees with exact.
@@ -41,12 +39,12 @@ import type { FilterRemoval } from "../mask/index.js";
 import { type OperationControl, checkpoint } from "../util/operation.js";
 import type { CarSession, FilterTally } from "./session.js";
 
-export type RaceBound = "chernoff" | "normal";
+export type RaceBound = "sign" | "normal";
 
 export interface RaceOptions {
   /** Probability that the exact lowest-CAR filter survives every test, e.g. 0.95. */
   confidence: number;
-  /** The elimination test (default "chernoff"). */
+  /** The elimination test (default "sign"). */
   bound?: RaceBound;
 }
 
@@ -81,12 +79,24 @@ export interface RaceResult {
   classCountsAfter: Map<number, Float64Array>;
 }
 
-const HALF = 0.5;
-
-/** KL divergence between Bernoulli(p) and Bernoulli(q). */
-export function bernoulliKl(p: number, q: number): number {
-  const term = (a: number, b: number) => (a === 0 ? 0 : a * Math.log(a / b));
-  return term(p, q) + term(1 - p, 1 - q);
+/**
+ * ln P(Bin(K, 1/2) ≥ u), for 0 ≤ u ≤ K: the first term C(K, u)·2^−K in logs, then the ratios of the next ones
+ * (each term of the upper tail is smaller than the one before once u ≥ K/2).
+ */
+export function logBinomialTail(k: number, u: number): number {
+  if (!(Number.isInteger(k) && Number.isInteger(u) && u >= 0 && u <= k)) {
+    throw new CarveError("INVALID_ARGUMENT", `logBinomialTail: need integers 0 ≤ u ≤ K, got K=${k}, u=${u}`);
+  }
+  let logFirst = -k * Math.LN2;
+  for (let i = 1; i <= u; i++) logFirst += Math.log((k - u + i) / i);
+  let sum = 1;
+  let term = 1;
+  for (let j = u; j < k; j++) {
+    term *= (k - j) / (j + 1);
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  return logFirst + Math.log(sum);
 }
 
 /** Φ⁻¹(p) for a standard normal (Acklam's rational approximation, relative error < 1.2e-9). */
@@ -145,10 +155,9 @@ export function showsHigherCar(
     squares += v * v;
   }
   if (sum <= 0) return false;
-  if (bound === "chernoff") {
+  if (bound === "sign") {
     const k = positive + negative;
-    const share = positive / k;
-    return share > HALF && k * bernoulliKl(share, HALF) >= Math.log(1 / delta);
+    return positive >= k / 2 + 1 && logBinomialTail(k, positive) <= Math.log(delta);
   }
   if (n < 2) return false;
   const mean = sum / n;
@@ -189,7 +198,7 @@ export async function raceLowestCar(
   control: OperationControl = {},
 ): Promise<RaceResult> {
   const { confidence } = options;
-  const bound = options.bound ?? "chernoff";
+  const bound = options.bound ?? "sign";
   if (!(confidence > 0 && confidence < 1)) {
     throw new CarveError("INVALID_ARGUMENT", `adaptive.confidence must be in (0, 1), got ${confidence}`);
   }

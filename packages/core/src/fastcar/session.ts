@@ -56,13 +56,12 @@ export interface CarSessionOptions {
   /** Largest chunk of images (default 1024). */
   maxChunkImages?: number;
   /**
-   * How the visiting order is cut into chunks. "uniform" (default): chunks of `chunkImages`. "doubling" (the
-   * adaptive race): segments ending at N/2^k images seen (k = 1…5, the first at least `firstCheckImages`),
-   * each cut into near-equal chunks of at most `chunkImages`, so the race tests a handful of times (its error
-   * budget δ is split fewer ways) while every pass stays as large as the exact method's.
+   * How the visiting order is cut into chunks. "uniform" (default): chunks of `chunkImages`. "race" (the
+   * adaptive race): segments ending at N/32, N/16, then every N/16 images seen (`raceEnds`), each cut into
+   * near-equal chunks of at most `chunkImages`, so every pass stays as large as the exact method's.
    */
-  schedule?: "uniform" | "doubling";
-  /** "doubling" only: fewest images seen at the first segment's end (default 250). */
+  schedule?: "uniform" | "race";
+  /** "race" only: fewest images seen at the first segment's end (default 250). */
   firstCheckImages?: number;
   /** The model's channel graph, if already built. */
   graph?: ChannelGraph;
@@ -148,17 +147,24 @@ interface Chunk {
   indices: Uint32Array;
 }
 
-/** Fewest images in the first segment of a "doubling" schedule, and most segments. */
+/** Fewest images in the first segment of a "race" schedule. */
 const FIRST_CHECK_IMAGES = 250;
-const DOUBLING_SEGMENTS = 6;
+/** A "race" schedule tests every N/RACE_STEPS images after its first two tests. */
+const RACE_STEPS = 16;
 
-/** Ends of the segments of a "doubling" schedule over `images`: …, N/4, N/2, N (see `schedule`). */
-export function doublingEnds(images: number, firstCheckImages: number): number[] {
-  const ends = [images];
-  while (ends.length < DOUBLING_SEGMENTS && Math.round(ends[0]! / 2) >= Math.max(1, firstCheckImages)) {
-    ends.unshift(Math.round(ends[0]! / 2));
-  }
-  return ends;
+/**
+ * Ends of the segments of a "race" schedule over `images`: N/32, N/16, 2N/16, 3N/16, …, N, dropping ends
+ * before `firstCheckImages` (N always stays). Early tests rarely eliminate (the lowest CARs differ by a few
+ * images) and each one splits the error budget δ further, so they are few; late tests are where the race
+ * gains — filters a little worse than the leader separate after half the set or more, and the normal bound's
+ * finite-population correction narrows as the unseen share shrinks — so they come every N/16.
+ */
+export function raceEnds(images: number, firstCheckImages: number): number[] {
+  const fractions = [1 / 32, ...Array.from({ length: RACE_STEPS }, (_, k) => (k + 1) / RACE_STEPS)];
+  const ends = fractions
+    .map((f) => Math.round(f * images))
+    .filter((end) => end >= Math.max(1, firstCheckImages) && end < images);
+  return [...new Set([...ends, images])];
 }
 
 function copyRemoval(removal: FilterRemoval): FilterRemoval {
@@ -262,8 +268,8 @@ export class CarSession {
   readonly chunkImages: number;
   readonly chunks: Chunk[];
   /**
-   * Chunks after which the images seen form a segment of the schedule ("uniform": every chunk; "doubling":
-   * N/32, N/16, …, N/2 and N). The last is always the final chunk.
+   * Chunks after which the images seen form a segment of the schedule ("uniform": every chunk; "race":
+   * N/32, N/16, then every N/16). The last is always the final chunk.
    */
   readonly checkpoints: readonly number[];
   private readonly labels: Int32Array;
@@ -320,9 +326,9 @@ export class CarSession {
     const order = permutation(this.images, createRng(options.seed ?? 0));
     this.chunks = [];
     const checkpoints: number[] = [];
-    if (options.schedule === "doubling") {
+    if (options.schedule === "race") {
       let start = 0;
-      for (const end of doublingEnds(this.images, options.firstCheckImages ?? FIRST_CHECK_IMAGES)) {
+      for (const end of raceEnds(this.images, options.firstCheckImages ?? FIRST_CHECK_IMAGES)) {
         const pieces = Math.ceil((end - start) / this.chunkImages);
         for (let k = 0; k < pieces; k++) {
           const from = start + Math.round(((end - start) * k) / pieces);

@@ -22,7 +22,7 @@ import { createRng, permutation } from "../util/random.js";
 
 let mnistModel: tfl.LayersModel;
 let evalSet: Dataset;
-/** Large enough for the race's doubling schedule to test (segments end at 250 and 500 of 1000 images). */
+/** Large enough for the race's schedule to test (its segments end at 250, 313, … of 1000 images). */
 let raceSet: Dataset;
 
 function sample(data: Dataset, count: number, seed: number): Dataset {

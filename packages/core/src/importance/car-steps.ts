@@ -25,10 +25,10 @@ import { rankFilterScores } from "./score-filters.js";
 export interface AdaptiveCarOptions {
   /**
    * Probability that the exact lowest-CAR filter survives every elimination test, in (0, 1), e.g. 0.95: the
-   * choice differs from the exact one with probability at most 1 − confidence (for the "chernoff" bound).
+   * choice differs from the exact one with probability at most 1 − confidence (for the "sign" bound).
    */
   confidence: number;
-  /** "chernoff" (default): rigorous sign test on discordant images; "normal": CLT approximation, faster. */
+  /** "sign" (default): rigorous sign test on discordant images; "normal": CLT approximation, faster. */
   bound?: RaceBound;
   /**
    * Also compute the exact choice at every step and report whether the adaptive one agrees (for benchmarks;
@@ -134,8 +134,8 @@ export class CarSteps {
       seed: options.seed ?? 0,
       ...(options.graph ? { graph: options.graph } : {}),
       ...(options.memoryBudgetMB !== undefined ? { memoryBudgetMB: options.memoryBudgetMB } : {}),
-      // The race tests where segments of N/32 … N/2 images end; chunks stay the exact method's size.
-      ...(adaptive ? { schedule: "doubling" as const } : {}),
+      // The race tests where the segments of its schedule end; chunks stay the exact method's size.
+      ...(adaptive ? { schedule: "race" as const } : {}),
     });
     this.imagesPerClass = new Float64Array(dataset.classNames.length);
     for (const label of dataset.labels()) this.imagesPerClass[label]! += 1;
@@ -156,7 +156,7 @@ export class CarSteps {
       this.session,
       groupIds,
       base,
-      { confidence: this.options.adaptive.confidence, bound: this.options.adaptive.bound ?? "chernoff" },
+      { confidence: this.options.adaptive.confidence, bound: this.options.adaptive.bound ?? "sign" },
       control,
     );
     const byGroup = new Map<string, RawFilterScore[]>(groupIds.map((id) => [id, []]));

@@ -490,8 +490,8 @@ function validateCarOptions(options: GreedyPruneOptions, criterion: string, step
   if (!(adaptive.confidence > 0 && adaptive.confidence < 1)) {
     fail(`adaptive.confidence must be a probability in (0, 1), e.g. 0.95; got ${adaptive.confidence}`);
   }
-  if (adaptive.bound !== undefined && adaptive.bound !== "chernoff" && adaptive.bound !== "normal") {
-    fail(`adaptive.bound must be "chernoff" or "normal", got "${String(adaptive.bound)}"`);
+  if (adaptive.bound !== undefined && adaptive.bound !== "sign" && adaptive.bound !== "normal") {
+    fail(`adaptive.bound must be "sign" or "normal", got "${String(adaptive.bound)}"`);
   }
   const conflicts = [
     criterion !== "car" ? `criterion "${criterion}" (adaptive races CAR)` : undefined,
