@@ -31,7 +31,10 @@ describe("race statistics", () => {
     expect(Math.exp(logBinomialTail(10, 10))).toBeCloseTo(2 ** -10, 15);
     // P(Bin(4, 1/2) ≥ 2) = (6 + 4 + 1) / 16.
     expect(Math.exp(logBinomialTail(4, 2))).toBeCloseTo(11 / 16, 14);
-    expect(logBinomialTail(7, 0)).toBeCloseTo(0, 14);
+    expect(logBinomialTail(7, 0)).toBe(0);
+    // Below the middle, by symmetry: P(Bin(4, 1/2) ≥ 1) = 15/16; and no overflow for a large K.
+    expect(Math.exp(logBinomialTail(4, 1))).toBeCloseTo(15 / 16, 14);
+    expect(logBinomialTail(10_000, 3)).toBeCloseTo(0, 12);
     expect(() => logBinomialTail(5, 6)).toThrow(/0 ≤ u ≤ K/);
   });
 

@@ -22,9 +22,10 @@
  *   set are positive. Given that K of them were sampled, the positives among those K are hypergeometric with
  *   mean μ ≤ K/2; a hypergeometric variable is a sum of independent Bernoulli variables (Vatutin & Mikhailov
  *   1982), and such a sum exceeds u ≥ μ + 1 no more often than a binomial of the same mean does (Hoeffding
- *   1956, on the number of successes in independent trials). So P(U ≥ u) ≤ P(Bin(K, 1/2) ≥ u) for u ≥ K/2 + 1, and f is eliminated when that tail is
- *   ≤ δ. It only counts discordant images, so it adapts to how rarely two filters disagree, and the exact tail
- *   needs fewer images than a Chernoff bound on it (about ½·ln K less evidence than its ln(1/δ)).
+ *   1956, on the number of successes in independent trials). So P(U ≥ u) ≤ P(Bin(K, 1/2) ≥ u) for
+ *   u ≥ K/2 + 1, and f is eliminated when that tail is ≤ δ. It only counts discordant images, so it adapts
+ *   to how rarely two filters disagree, and the exact tail needs fewer images than a Chernoff bound on it
+ *   (about ½·ln K less evidence than its ln(1/δ)).
  * - "normal" (approximate, faster): mean of e_i minus z·SE with the finite-population correction. A CLT
  *   approximation: with few discordant images its stated level is not guaranteed; the benchmark reports how
  *   often it agrees with exact.
@@ -80,13 +81,16 @@ export interface RaceResult {
 }
 
 /**
- * ln P(Bin(K, 1/2) ≥ u), for 0 ≤ u ≤ K: the first term C(K, u)·2^−K in logs, then the ratios of the next ones
- * (each term of the upper tail is smaller than the one before once u ≥ K/2).
+ * ln P(Bin(K, 1/2) ≥ u), for 0 ≤ u ≤ K. Above the middle: the first term C(K, u)·2^−K in logs, then the
+ * ratios of the next ones, each smaller than the one before, so the sum neither overflows nor runs long.
+ * Below it, by symmetry: 1 − P(Bin(K, 1/2) ≥ K − u + 1).
  */
 export function logBinomialTail(k: number, u: number): number {
   if (!(Number.isInteger(k) && Number.isInteger(u) && u >= 0 && u <= k)) {
     throw new CarveError("INVALID_ARGUMENT", `logBinomialTail: need integers 0 ≤ u ≤ K, got K=${k}, u=${u}`);
   }
+  if (u === 0) return 0;
+  if (2 * u < k) return Math.log1p(-Math.exp(logBinomialTail(k, k - u + 1)));
   let logFirst = -k * Math.LN2;
   for (let i = 1; i <= u; i++) logFirst += Math.log((k - u + i) / i);
   let sum = 1;

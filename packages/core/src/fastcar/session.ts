@@ -58,7 +58,7 @@ export interface CarSessionOptions {
   /**
    * How the visiting order is cut into chunks. "uniform" (default): chunks of `chunkImages`. "race" (the
    * adaptive race): segments ending at N/32, N/16, then every N/16 images seen (`raceEnds`), each cut into
-   * near-equal chunks of at most `chunkImages`, so every pass stays as large as the exact method's.
+   * near-equal chunks of at most `chunkImages` (a segment smaller than that is one chunk).
    */
   schedule?: "uniform" | "race";
   /** "race" only: fewest images seen at the first segment's end (default 250). */

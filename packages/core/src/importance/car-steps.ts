@@ -134,7 +134,7 @@ export class CarSteps {
       seed: options.seed ?? 0,
       ...(options.graph ? { graph: options.graph } : {}),
       ...(options.memoryBudgetMB !== undefined ? { memoryBudgetMB: options.memoryBudgetMB } : {}),
-      // The race tests where the segments of its schedule end; chunks stay the exact method's size.
+      // The race tests where the segments of its schedule end (session.ts, raceEnds).
       ...(adaptive ? { schedule: "race" as const } : {}),
     });
     this.imagesPerClass = new Float64Array(dataset.classNames.length);
