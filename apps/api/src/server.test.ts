@@ -313,6 +313,34 @@ describe("the API over HTTP and WebSocket", () => {
     expect(after.finishedAt).not.toBeNull();
   });
 
+  it("stops an analysis's events to a member removed from its workspace", async () => {
+    const analysis = await startAnalysis(api, { modelId, ...LONG_ANALYSIS });
+    const viewer = await api.addMember("removed-viewer@example.com", "VIEWER");
+    const { me } = await api.query<{ me: { id: string } }>("{ me { id } }", {}, { token: viewer });
+    let removed: Promise<unknown> | undefined;
+    const ended = api
+      .subscribe<{ analysisProgress: AnalysisView }>(
+        ANALYSIS_PROGRESS,
+        { id: analysis.id },
+        () => {
+          removed ??= api.query(`mutation($w: ID!, $u: ID!) { removeMember(workspaceId: $w, userId: $u) }`, {
+            w: api.workspaceId,
+            u: me.id,
+          });
+        },
+        { token: viewer },
+      )
+      .then(
+        () => "COMPLETED",
+        (error: Error) => (JSON.parse(error.message) as GraphQLResponse["errors"])![0]!.extensions!.code,
+      );
+    expect(await ended).toBe("NOT_FOUND");
+    await removed;
+    // Still computing for those who may read it.
+    expect((await getAnalysis(api, analysis.id)).status).toMatch(/^(QUEUED|RUNNING)$/);
+    await api.query(CANCEL_ANALYSIS, { id: analysis.id });
+  });
+
   it("cancels a queued analysis before it starts", async () => {
     const first = await startAnalysis(api, { modelId, ...LONG_ANALYSIS });
     const second = await startAnalysis(api, { modelId, layers: ["conv1"], maxImages: 50 });
