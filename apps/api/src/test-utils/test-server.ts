@@ -36,6 +36,8 @@ export interface TestServer {
   headers(as?: RequestAs): Record<string, string>;
   /** A new account that is a member of `workspaceId` (default: the default workspace) with `role`; its token. */
   addMember(email: string, role: Role, workspaceId?: string): Promise<string>;
+  /** Removes the account behind `token` from `workspaceId` (default: the default one), as its owner would. */
+  removeMember(token: string, workspaceId?: string): Promise<void>;
   /** POSTs one operation; resolves with the whole response (data and errors). */
   request<T = Record<string, unknown>>(
     query: string,
@@ -57,6 +59,17 @@ export interface TestServer {
   ): Promise<Array<GraphQLResponse<T>>>;
   /** Stops the server; keeps the data directory unless `removeData`. */
   stop(options?: { removeData?: boolean }): Promise<void>;
+}
+
+/**
+ * How a subscription from `subscribe` ended: "COMPLETED", or the code of the error the server ended it with
+ * (graphql-ws hands the client the errors, which `subscribe` rejects with as JSON).
+ */
+export function endOf(subscription: Promise<unknown>): Promise<string> {
+  return subscription.then(
+    () => "COMPLETED",
+    (error: Error) => String((JSON.parse(error.message) as GraphQLResponse["errors"])?.[0]?.extensions?.code),
+  );
 }
 
 export function makeDataDir(): string {
@@ -108,7 +121,7 @@ export async function startTestServer(
     return (await response.json()) as GraphQLResponse<T>;
   }
 
-  return {
+  const testServer: TestServer = {
     server,
     url,
     wsUrl,
@@ -124,6 +137,13 @@ export async function startTestServer(
         .values({ workspaceId: inWorkspace, userId: user.id, role, createdAt: at, updatedAt: at })
         .execute();
       return (await auth.startSessionFor(user.id)).sessionToken;
+    },
+    async removeMember(token, inWorkspace = workspaceId) {
+      const { me } = await testServer.query<{ me: { id: string } }>("{ me { id } }", {}, { token });
+      await testServer.query("mutation($w: ID!, $u: ID!) { removeMember(workspaceId: $w, userId: $u) }", {
+        w: inWorkspace,
+        u: me.id,
+      });
     },
     request,
     async query<T>(query: string, variables?: Record<string, unknown>, who?: RequestAs): Promise<T> {
@@ -170,4 +190,5 @@ export async function startTestServer(
       if (stopOptions.removeData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return testServer;
 }

@@ -12,6 +12,7 @@ import {
   type GraphQLResponse,
   type RequestAs,
   type TestServer,
+  endOf,
   startTestServer,
 } from "../../test-utils/test-server.js";
 
@@ -293,7 +294,6 @@ describe("pruning runs", () => {
       // Long enough (31 steps on every selection image) to still be running when access is taken away.
       const run = await start({ scope: "LAYER", layers: ["conv2"], target: { keep: 1 } });
       const viewer = await api.addMember("leaving@example.com", "VIEWER");
-      const { me } = await api.query<{ me: { id: string } }>("{ me { id } }", {}, { token: viewer });
       const { createShareLink } = await api.query<{
         createShareLink: { token: string; link: { id: string } };
       }>(
@@ -309,19 +309,12 @@ describe("pruning runs", () => {
           received.push(event);
           first();
         };
-        const ended = follow(run.id, onEvent, as).then(
-          () => "COMPLETED",
-          (error: Error) => (JSON.parse(error.message) as GraphQLResponse["errors"])![0]!.extensions!.code,
-        );
-        return { received, started, ended };
+        return { received, started, ended: endOf(follow(run.id, onEvent, as)) };
       };
       const member = watch({ token: viewer });
       const holder = watch({ share: createShareLink.token });
       await Promise.all([member.started, holder.started]);
-      await api.query(`mutation($w: ID!, $u: ID!) { removeMember(workspaceId: $w, userId: $u) }`, {
-        w: api.workspaceId,
-        u: me.id,
-      });
+      await api.removeMember(viewer);
       await api.query("mutation($id: ID!) { revokeShareLink(id: $id) { id } }", {
         id: createShareLink.link.id,
       });

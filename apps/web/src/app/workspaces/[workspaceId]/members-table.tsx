@@ -8,6 +8,7 @@ import { graphql } from "@/gql";
 import { errorText } from "@/lib/api-error";
 import { dateTime } from "@/lib/format";
 import { type Role, roleLabel, ROLES } from "@/lib/roles";
+import { ActionsTable } from "@/components/actions-table";
 import { FormError } from "@/components/form-error";
 
 const ChangeRoleMutation = graphql(`
@@ -75,63 +76,49 @@ export function MembersTable({
   return (
     <>
       <FormError message={error} />
-      <div className="table-wrap">
-        <table aria-label="Members">
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Role</th>
-              <th scope="col">Joined</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {members.map((m) => (
-              <tr key={m.userId}>
-                <td>
-                  {m.displayName || m.email}
-                  {m.userId === meId && <span className="tag">you</span>}
-                  <div className="muted small">{m.email}</div>
-                </td>
-                <td>
-                  {canManage ? (
-                    <select
-                      aria-label={`Role of ${m.email}`}
-                      value={m.role}
-                      disabled={busy}
-                      onChange={(e) => void onRole(m, e.target.value as Role)}
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {roleLabel(r)}
-                        </option>
-                      ))}
-                    </select>
-                  ) : (
-                    roleLabel(m.role)
-                  )}
-                </td>
-                <td>{dateTime(m.createdAt)}</td>
-                <td>
-                  {(canManage || m.userId === meId) && (
-                    <button
-                      type="button"
-                      className="secondary"
-                      disabled={busy}
-                      onClick={() => void onRemove(m)}
-                      aria-label={m.userId === meId ? "Leave the workspace" : `Remove ${m.email}`}
-                    >
-                      {m.userId === meId ? "Leave" : "Remove"}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ActionsTable label="Members" columns={["Member", "Role", "Joined"]}>
+        {members.map((m) => (
+          <tr key={m.userId}>
+            <td>
+              {m.displayName || m.email}
+              {m.userId === meId && <span className="tag">you</span>}
+              <div className="muted small">{m.email}</div>
+            </td>
+            <td>
+              {canManage ? (
+                <select
+                  aria-label={`Role of ${m.email}`}
+                  value={m.role}
+                  disabled={busy}
+                  onChange={(e) => void onRole(m, e.target.value as Role)}
+                >
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {roleLabel(r)}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                roleLabel(m.role)
+              )}
+            </td>
+            <td>{dateTime(m.createdAt)}</td>
+            <td>
+              {(canManage || m.userId === meId) && (
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={busy}
+                  onClick={() => void onRemove(m)}
+                  aria-label={m.userId === meId ? "Leave the workspace" : `Remove ${m.email}`}
+                >
+                  {m.userId === meId ? "Leave" : "Remove"}
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </ActionsTable>
     </>
   );
 }
