@@ -7,6 +7,8 @@ import os from "node:os";
 
 import * as tf from "@tensorflow/tfjs-core";
 
+import { kernelMemory } from "../fastcar/next-linear-kernel.js";
+
 export interface Measured<T> {
   value: T;
   seconds: number;
@@ -18,8 +20,9 @@ export interface Measured<T> {
   /** Largest resident set size seen while the task ran (bytes). */
   peakRss: number;
   /**
-   * Largest tf.memory().numBytes seen while the task ran (bytes). tfjs counts a reshaped view's bytes again,
-   * so this overstates memory held when views are alive; `heapBytes` is what the backend really allocated.
+   * Largest tf.memory().numBytes seen while the task ran, plus the chunk states Carve's WebAssembly kernel
+   * held outside tfjs (bytes). tfjs counts a reshaped view's bytes again, so this overstates memory held when
+   * views are alive; `heapBytes` is what the backend really allocated.
    */
   peakTensorBytes: number;
   /** Size of the wasm heap after the task: its high-water mark so far in the process (it never shrinks). */
@@ -38,7 +41,7 @@ export class Sampler {
 
   sample = (): void => {
     this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss);
-    this.peakTensorBytes = Math.max(this.peakTensorBytes, tf.memory().numBytes);
+    this.peakTensorBytes = Math.max(this.peakTensorBytes, tf.memory().numBytes + kernelMemory().live);
   };
 }
 

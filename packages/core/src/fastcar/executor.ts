@@ -18,13 +18,18 @@ export class MaskSet {
 
   constructor(
     readonly removal: FilterRemoval,
-    masks: ReadonlyMap<number, Float32Array>,
+    private readonly masks: ReadonlyMap<number, Float32Array>,
   ) {
     for (const [step, values] of masks) this.byStep.set(step, tf.tensor1d(values));
   }
 
   get(step: number): tf.Tensor1D | undefined {
     return this.byStep.get(step);
+  }
+
+  /** The mask's values, for code outside tfjs. */
+  values(step: number): Float32Array | undefined {
+    return this.masks.get(step);
   }
 
   dispose(): void {

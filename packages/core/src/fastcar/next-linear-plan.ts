@@ -9,6 +9,9 @@
  * The state is held in pieces of a few dozen images (about PIECE_BYTES of z each) and every filter runs
  * piece by piece: each op of a filter's pass then reads and writes a tensor that stays in the CPU's cache,
  * where on a whole chunk the subtraction and the pooling wait on memory (MNIST's conv1: 1.5× faster).
+ *
+ * On the cpu and wasm backends, the common chain Conv2D → [BatchNorm] → ReLU → [MaxPool] → Flatten → output
+ * Dense runs in Carve's own WebAssembly kernel instead (next-linear-kernel.ts), the state in its memory.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -19,6 +22,13 @@ import type { Executor, MaskSet, StepReplacement } from "./executor.js";
 import { batchNormAffine } from "./fast-forward.js";
 import { type CompiledSuffix, activationOp, compileSuffix } from "./fast-suffix.js";
 import { BYTES_PER_FLOAT, peakLiveFloats, slotFloats } from "./memory.js";
+import {
+  FusedState,
+  FusedWeights,
+  fusedChain,
+  fusedStateBytesPerImage,
+  kernelModule,
+} from "./next-linear-kernel.js";
 import type { NextLinearPlanSpec } from "./plan.js";
 import { type ChunkState, type PlanRunner, type RowVisitor, tensorBytes } from "./runner.js";
 import { readValues } from "./tensor-values.js";
@@ -72,11 +82,15 @@ export class NextLinearPlanRunner implements PlanRunner {
   private readonly suffix?: CompiledSuffix;
   /** z computed by the base forward pass through `replacement()`, for the next `prepare`. */
   private forwardZ?: tf.Tensor;
+  /** The WebAssembly kernel and the weights in its layout, when the chain fits it and it is wanted. */
+  private readonly fused?: { module: WebAssembly.Module; weights: FusedWeights };
 
   constructor(
     private readonly analysis: GraphAnalysis,
     private readonly executor: Executor,
     private readonly spec: NextLinearPlanSpec,
+    /** Whether to use the WebAssembly kernel where the chain fits it. */
+    useKernel: boolean,
   ) {
     const { topology } = analysis;
     const step = topology.steps[spec.linearStep]!;
@@ -123,6 +137,18 @@ export class NextLinearPlanRunner implements PlanRunner {
     ]);
     this.workBytesPerImage =
       Math.max(2 * (inputFloats + zFloats), inputFloats / spec.size + 3 * zFloats + suffix) * BYTES_PER_FLOAT;
+    const chain = useKernel ? fusedChain(analysis, spec) : undefined;
+    const module = chain && kernelModule();
+    if (chain && module) {
+      const dense = topology.steps[chain.denseStep]!.layer;
+      this.fused = { module, weights: new FusedWeights(chain, this.kernel, dense) };
+      this.stateBytesPerImage = Math.max(this.stateBytesPerImage, fusedStateBytesPerImage(chain.geometry));
+    }
+  }
+
+  /** Whether chunk states run in the WebAssembly kernel. */
+  get usesKernel(): boolean {
+    return this.fused !== undefined;
   }
 
   /** Lets the base forward pass compute L (and the folded BatchNormalization) from z, keeping z. */
@@ -139,7 +165,30 @@ export class NextLinearPlanRunner implements PlanRunner {
     };
   }
 
-  prepare(captured: Map<number, tf.Tensor>, images: number): NextLinearState {
+  prepare(captured: Map<number, tf.Tensor>, images: number): ChunkState {
+    if (this.fused) {
+      const { module, weights } = this.fused;
+      const x = captured.get(this.spec.inputSlot)!;
+      const z = this.forwardZ ?? this.linear(x, images);
+      this.forwardZ = undefined;
+      let state: FusedState | undefined;
+      try {
+        state = readValues(x, (xs) =>
+          readValues(z, (zs) => FusedState.create(weights, module, xs, zs, images)),
+        );
+      } finally {
+        z.dispose();
+      }
+      if (state) {
+        x.dispose();
+        return state;
+      }
+      // Too large for one WebAssembly memory: the tfjs ops below (z is computed again).
+    }
+    return this.prepareTensors(captured, images);
+  }
+
+  private prepareTensors(captured: Map<number, tf.Tensor>, images: number): NextLinearState {
     const x = captured.get(this.spec.inputSlot)!;
     const channels = this.spec.size;
     const channelShape = this.conv ? [...x.shape.slice(1, 3), 1] : [this.spec.positions];
@@ -205,6 +254,10 @@ export class NextLinearPlanRunner implements PlanRunner {
   }
 
   removeFromState(state: ChunkState, filters: readonly number[]): void {
+    if (state instanceof FusedState) {
+      state.remove(filters);
+      return;
+    }
     for (const piece of (state as NextLinearState).pieces) {
       for (const f of filters) {
         const next = tf.tidy(() => tf.sub(piece.z, this.contribution(piece, f)));
@@ -222,6 +275,12 @@ export class NextLinearPlanRunner implements PlanRunner {
     visit: RowVisitor,
     probe?: () => void,
   ): Promise<void> {
+    if (state instanceof FusedState) {
+      this.lastStacked = state.images;
+      state.evaluate(filters, this.channelMask(masks), this.fused!.weights.chain.kind, visit);
+      probe?.();
+      return;
+    }
     const s = state as NextLinearState;
     const suffix = this.suffix;
     const kind = suffix ? suffix.kind : this.executor.outputsProbabilities ? "probabilities" : "logits";
@@ -252,6 +311,17 @@ export class NextLinearPlanRunner implements PlanRunner {
       await run(piece, null);
       for (const f of filters) await run(piece, f);
     }
+  }
+
+  /** The removal masks on L's output channels multiplied into one (all ones when there is none). */
+  private channelMask(masks: MaskSet): Float32Array {
+    const { chain } = this.fused!.weights;
+    const mask = new Float32Array(chain.geometry.channels).fill(1);
+    for (const step of chain.channelSteps) {
+      const values = masks.values(step);
+      if (values) for (let c = 0; c < mask.length; c++) mask[c]! *= values[c]!;
+    }
+    return mask;
   }
 
   /** z = L(x) before L's activation, with the BatchNormalization folded in when there is one. */

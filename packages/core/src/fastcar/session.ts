@@ -39,6 +39,7 @@ import {
   budgetBytes,
   peakLiveFloats,
 } from "./memory.js";
+import { kernelMemory } from "./next-linear-kernel.js";
 import { NextLinearPlanRunner } from "./next-linear-plan.js";
 import { emptyOutcome, rowOutcome, softmaxRowOutcome } from "./outcome.js";
 import { type PlanKind, planGroup } from "./plan.js";
@@ -67,6 +68,12 @@ export interface CarSessionOptions {
   graph?: ChannelGraph;
   /** Which plans may be used; default all. Tests force "general" to check it against the shortcuts. */
   plans?: readonly PlanKind[];
+  /**
+   * Whether the next-linear plan may run in Carve's WebAssembly SIMD kernel where its chain fits
+   * (next-linear-kernel.ts). Default: on the cpu and wasm backends, whose per-op costs it saves; native and
+   * GPU backends keep their own kernels. Tests turn it off to check it against the tfjs ops.
+   */
+  wasmKernel?: boolean;
 }
 
 /** The paired statistics of one filter on the images it was evaluated on. */
@@ -86,6 +93,8 @@ export interface FilterTally {
 export interface GroupTallies {
   groupId: string;
   plan: PlanKind;
+  /** How the plan's per-filter passes ran: tfjs ops, or Carve's WebAssembly SIMD kernel. */
+  kernel: "tfjs" | "wasm-simd";
   /** One per remaining filter; empty when a single filter remains (it cannot be removed). */
   filters: FilterTally[];
 }
@@ -107,7 +116,10 @@ export interface EngineStats {
   statesReused: number;
   /** Bytes of chunk states kept between calls. */
   retainedBytes: number;
-  /** Largest tf.memory().numBytes seen inside the engine's work (model weights included). */
+  /**
+   * Largest tf.memory().numBytes seen inside the engine's work (model weights included), plus the chunk
+   * states the WebAssembly kernel holds outside tfjs.
+   */
   peakTensorBytes: number;
   /** Seconds spent per phase: "forward" (base passes), "prepare:<plan>", "evaluate:<plan>", "recheck", "tally". */
   seconds: Record<string, number>;
@@ -282,6 +294,7 @@ export class CarSession {
   private readonly retainLimit: number;
   private readonly transientBudget: number;
   private readonly allowedPlans: ReadonlySet<PlanKind>;
+  private readonly wasmKernel: boolean;
   private readonly folded: FoldedBatchNorms;
   private stats: EngineStats;
   private disposed = false;
@@ -299,6 +312,7 @@ export class CarSession {
     this.executor.probe = this.probe;
     this.folded = new FoldedBatchNorms(this.analysis);
     this.allowedPlans = new Set(options.plans ?? ["head", "next-linear", "general"]);
+    this.wasmKernel = options.wasmKernel ?? ["cpu", "wasm"].includes(tf.getBackend());
     this.dataset = options.dataset;
     this.images = options.dataset.size;
     this.labels = options.dataset.labels();
@@ -418,6 +432,7 @@ export class CarSession {
       groups: groups.map((g, i) => ({
         groupId: this.analysis.groups[g]!.id,
         plan: this.runner(g).kind,
+        kernel: this.usesKernel(g) ? "wasm-simd" : "tfjs",
         filters: remaining[i]!.length > 1 ? remaining[i]!.map((f) => tallies.get(g)!.get(f)!) : [],
       })),
       stats: { ...this.stats, retainedBytes: this.retained },
@@ -535,7 +550,10 @@ export class CarSession {
 
   /** Notes the tensor memory in use now (the engine's peak is reported in its stats). */
   readonly probe = (): void => {
-    this.stats.peakTensorBytes = Math.max(this.stats.peakTensorBytes, tf.memory().numBytes);
+    this.stats.peakTensorBytes = Math.max(
+      this.stats.peakTensorBytes,
+      tf.memory().numBytes + kernelMemory().live,
+    );
   };
 
   /** Releases cached states and weights. The model is not the session's and stays as it was. */
@@ -563,6 +581,11 @@ export class CarSession {
     return Math.max(1, Math.floor(this.transientBudget / Math.max(1, runner.workBytesPerImage)));
   }
 
+  private usesKernel(g: number): boolean {
+    const runner = this.runner(g);
+    return runner instanceof NextLinearPlanRunner && runner.usesKernel;
+  }
+
   private runner(g: number): PlanRunner {
     let runner = this.runners.get(g);
     if (!runner) {
@@ -570,7 +593,7 @@ export class CarSession {
       const allowed = this.allowedPlans.has(spec.kind);
       if (allowed && spec.kind === "head") runner = new HeadPlanRunner(this.analysis, spec);
       else if (allowed && spec.kind === "next-linear") {
-        runner = new NextLinearPlanRunner(this.analysis, this.executor, spec);
+        runner = new NextLinearPlanRunner(this.analysis, this.executor, spec, this.wasmKernel);
       } else {
         const steps = [...this.analysis.removalSteps[g]!].sort((a, b) => a - b);
         runner = new GeneralPlanRunner(this.analysis, this.executor, {

@@ -81,7 +81,7 @@ function expectSameScores(exact: ScoreReport, naive: ScoreReport): void {
 describe("exact CAR equals the naive method", () => {
   it("on every filter of the mnist demo model, class-wise too (next-linear conv1, head conv2)", async () => {
     const { exact, naive } = await bothMethods(mnistModel, { dataset: evalSet, classwise: true });
-    expect(exact.engine!.plans).toEqual({ conv1: "next-linear", conv2: "head" });
+    expect(exact.engine!.plans).toEqual({ conv1: "next-linear (wasm-simd)", conv2: "head" });
     expectSameScores(exact, naive);
     // Real digits: some filter matters, so the comparison is not between zeros.
     expect(naive.groups.some((g) => g.filters.some((f) => f.car!.rightToWrong > 0))).toBe(true);
@@ -102,7 +102,7 @@ describe("exact CAR equals the naive method", () => {
     // Seeded weights and non-trivial moving statistics: BatchNormalization is far from the identity.
     setSeededWeights(model, 3);
     const { exact, naive } = await bothMethods(model, { dataset: sample(evalSet, 150, 3), classwise: true });
-    expect(exact.engine!.plans).toEqual({ conv1: "next-linear", conv2: "head" });
+    expect(exact.engine!.plans).toEqual({ conv1: "next-linear (wasm-simd)", conv2: "head" });
     expectSameScores(exact, naive);
     model.dispose();
   });

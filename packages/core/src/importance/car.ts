@@ -233,7 +233,9 @@ async function exactCar(context: ScoringContext, control: OperationControl): Pro
     }
     const engine: CarEngineReport = {
       method: "exact",
-      plans: Object.fromEntries(result.groups.map((g) => [g.groupId, g.plan])),
+      plans: Object.fromEntries(
+        result.groups.map((g) => [g.groupId, g.kernel === "wasm-simd" ? `${g.plan} (wasm-simd)` : g.plan]),
+      ),
       filterImageEvaluations: result.stats.filterImageEvaluations,
       rechecks: result.stats.rechecks,
       chunkImages: result.stats.chunkImages,

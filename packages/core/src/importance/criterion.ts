@@ -63,7 +63,10 @@ export type CarMethod = (typeof CAR_METHODS)[number];
 /** What the fast CAR engine did (ScoreReport.engine), for benchmarks and diagnostics. */
 export interface CarEngineReport {
   method: CarMethod;
-  /** Group id → the plan it was scored with: "head", "next-linear" or "general" (exact method only). */
+  /**
+   * Group id → the plan it was scored with: "head", "next-linear" or "general", with " (wasm-simd)" when
+   * Carve's WebAssembly kernel ran it (exact method only).
+   */
   plans: Record<string, string>;
   /** (filter, image) outcomes computed, the base network's not counted. */
   filterImageEvaluations: number;

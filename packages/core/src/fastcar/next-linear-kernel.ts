@@ -1,0 +1,570 @@
+/**
+ * Carve's own WebAssembly SIMD kernel for the next-linear plan's most common chain (source:
+ * `assembly/next-linear.ts`, built into `dist/wasm/` by `npm run build`):
+ *
+ *     Conv2D L (stride 1, no dilation) → [folded BatchNormalization] → ReLU → [MaxPooling2D] → Flatten → Dense
+ *
+ * with only inference-time dropout in between and the Dense the model's output (linear or softmax). On it a
+ * filter's pass is a string of small ops — the one-channel convolution, z − c, pooling, ReLU, the Dense — and
+ * on tfjs's cpu and wasm backends each op's fixed cost and its trip through memory outweigh its arithmetic.
+ * The kernel runs the whole pass per image in one loop over data in the CPU's cache: it skips the zeros of
+ * the ReLU'd input, pools before the ReLU, and takes only the pooled cells that change through the Dense
+ * rows onto the base network's logits. Same arithmetic in another order: the values agree with tfjs's to
+ * rounding, which the engine's tie recheck settles as it does for any plan.
+ *
+ * The state of a chunk lives in its own WebAssembly memory (released with the state); `fusedChain` says
+ * whether a plan's chain fits, and a chunk too large for one memory keeps the tfjs ops.
+ */
+import { readFileSync } from "node:fs";
+
+import * as tf from "@tensorflow/tfjs-core";
+
+import type { GraphAnalysis } from "../graph/channel-graph.js";
+import { activationName, layerConfig } from "../graph/layer-kinds.js";
+import type { ChunkState, RowKind, RowVisitor } from "./runner.js";
+import type { NextLinearPlanSpec } from "./plan.js";
+
+/** Shapes of the chain, per image. */
+export interface FusedGeometry {
+  /** L's input channel x_f: height × width; filters in the group. */
+  height: number;
+  width: number;
+  filters: number;
+  /** L's kernel and its padding above and left of the input. */
+  kernelHeight: number;
+  kernelWidth: number;
+  padTop: number;
+  padLeft: number;
+  /** L's output: height × width × channels. */
+  outHeight: number;
+  outWidth: number;
+  channels: number;
+  /** The pooling window and strides (1 × 1 without pooling) and the pooled grid. */
+  poolHeight: number;
+  poolWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  pooledHeight: number;
+  pooledWidth: number;
+  classes: number;
+}
+
+/** A plan's chain as the kernel sees it. */
+export interface FusedChain {
+  geometry: FusedGeometry;
+  /** Steps whose removal masks act on L's output channels (multiplied into one mask). */
+  channelSteps: number[];
+  /** The output Dense layer's step. */
+  denseStep: number;
+  kind: RowKind;
+}
+
+const IDENTITY_CLASSES = new Set([
+  "Dropout",
+  "SpatialDropout1D",
+  "GaussianNoise",
+  "GaussianDropout",
+  "AlphaDropout",
+]);
+
+function pair(value: unknown, fallback: number): [number, number] {
+  if (Array.isArray(value)) return [Number(value[0] ?? fallback), Number(value[1] ?? value[0] ?? fallback)];
+  if (typeof value === "number") return [value, value];
+  return [fallback, fallback];
+}
+
+/** The chain after the plan's Conv2D when the kernel computes it exactly, else undefined. */
+export function fusedChain(analysis: GraphAnalysis, spec: NextLinearPlanSpec): FusedChain | undefined {
+  if (spec.layer !== "conv2d") return undefined;
+  const { steps, consumers, outputSlots, producerStep } = analysis.topology;
+  const linear = steps[spec.linearStep]!;
+  const config = layerConfig(linear.layer);
+  if (config.dataFormat === "channelsFirst") return undefined;
+  if (pair(config.strides, 1).some((s) => s !== 1) || pair(config.dilationRate, 1).some((d) => d !== 1)) {
+    return undefined;
+  }
+  const inputShape = steps[producerStep[spec.inputSlot]!]!.outputShapes[0]!;
+  const outShape = linear.outputShapes[0]!;
+  const kernelShape = linear.layer.getWeights()[0]!.shape;
+  const [kernelHeight, kernelWidth] = kernelShape as [number, number];
+  const same = config.padding === "same";
+  if (!same && config.padding !== "valid") return undefined;
+
+  // Walk the single-consumer chain after L (or its folded BatchNormalization).
+  const channelSteps = [spec.resumeStep];
+  let relu = spec.foldedBatchNorm === undefined && activationName(linear.layer) === "relu";
+  if (!relu && !(spec.foldedBatchNorm !== undefined || activationName(linear.layer) === "linear")) {
+    return undefined;
+  }
+  let pool: { size: [number, number]; strides: [number, number] } | undefined;
+  let flattened = false;
+  for (let i = spec.resumeStep + 1; i < steps.length; i++) {
+    const step = steps[i]!;
+    const previous = steps[i - 1]!.outputs[0]!;
+    if (step.inputs.length !== 1 || step.inputs[0] !== previous || consumers[previous]!.length !== 1) {
+      return undefined;
+    }
+    const className = step.layer.getClassName();
+    const stepConfig = layerConfig(step.layer);
+    if (IDENTITY_CLASSES.has(className)) {
+      if (!flattened) channelSteps.push(i);
+      continue;
+    }
+    if (flattened) {
+      // Only the output Dense may follow the Flatten.
+      const last = i === steps.length - 1 && outputSlots.includes(step.outputs[0]!);
+      const activation = className === "Dense" ? activationName(step.layer) : "";
+      if (!last || (activation !== "softmax" && activation !== "linear")) return undefined;
+      const classes = Number(step.outputShapes[0]!.at(-1));
+      const channels = Number(outShape[3]);
+      const pooledCells = steps[i - 1]!.outputShapes[0]!.slice(1).reduce<number>((a, b) => a * (b ?? 0), 1);
+      const rows = step.layer.getWeights()[0]!.shape[0];
+      if (analysis.removalSteps.some((points) => points.some((s) => s > channelSteps.at(-1)!))) {
+        return undefined;
+      }
+      const [poolHeight, poolWidth] = pool?.size ?? [1, 1];
+      const [strideHeight, strideWidth] = pool?.strides ?? [1, 1];
+      const outHeight = Number(outShape[1]);
+      const outWidth = Number(outShape[2]);
+      const pooledHeight = Math.floor((outHeight - poolHeight) / strideHeight) + 1;
+      const pooledWidth = Math.floor((outWidth - poolWidth) / strideWidth) + 1;
+      // The Dense reads exactly the pooled cells × channels, channel fastest.
+      if (rows !== pooledHeight * pooledWidth * channels || pooledCells !== rows) return undefined;
+      return {
+        geometry: {
+          height: Number(inputShape[1]),
+          width: Number(inputShape[2]),
+          filters: spec.size,
+          kernelHeight,
+          kernelWidth,
+          padTop: same ? Math.floor((kernelHeight - 1) / 2) : 0,
+          padLeft: same ? Math.floor((kernelWidth - 1) / 2) : 0,
+          outHeight,
+          outWidth,
+          channels,
+          poolHeight,
+          poolWidth,
+          strideHeight,
+          strideWidth,
+          pooledHeight,
+          pooledWidth,
+          classes,
+        },
+        channelSteps,
+        denseStep: i,
+        kind: activation === "softmax" ? "softmax-logits" : "logits",
+      };
+    }
+    if (className === "Activation" || className === "ReLU") {
+      const plainRelu =
+        className === "ReLU"
+          ? stepConfig.maxValue == null && !stepConfig.threshold && !stepConfig.negativeSlope
+          : activationName(step.layer) === "relu";
+      if (relu || pool || !plainRelu) return undefined;
+      relu = true;
+      channelSteps.push(i);
+      continue;
+    }
+    if (className === "MaxPooling2D") {
+      if (!relu || pool || stepConfig.padding === "same" || stepConfig.dataFormat === "channelsFirst") {
+        return undefined;
+      }
+      const size = pair(stepConfig.poolSize, 2);
+      pool = { size, strides: pair(stepConfig.strides ?? stepConfig.poolSize, size[0]) };
+      channelSteps.push(i);
+      continue;
+    }
+    const flattenLike =
+      className === "Flatten" ||
+      (className === "Reshape" &&
+        Array.isArray(stepConfig.targetShape) &&
+        stepConfig.targetShape.length === 1);
+    if (flattenLike && relu) {
+      flattened = true;
+      continue;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+/** The built kernel, compiled once; undefined when the build output is missing or SIMD is unsupported. */
+let compiled: WebAssembly.Module | null | undefined;
+
+export function kernelModule(): WebAssembly.Module | undefined {
+  if (compiled === undefined) {
+    try {
+      // src/fastcar and dist/fastcar are both two levels below the package root.
+      const bytes = readFileSync(new URL("../../dist/wasm/next-linear.wasm", import.meta.url));
+      compiled = new WebAssembly.Module(bytes);
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled ?? undefined;
+}
+
+interface KernelExports {
+  configure(...geometry: number[]): void;
+  baseImages(
+    images: number,
+    z: number,
+    mask: number,
+    dense: number,
+    bias: number,
+    p0: number,
+    acc: number,
+    logits: number,
+    out: number,
+  ): void;
+  filterImages(
+    images: number,
+    winograd: boolean,
+    x: number,
+    w: number,
+    z: number,
+    mask: number,
+    dense: number,
+    p0: number,
+    logits: number,
+    acc: number,
+    scratch: number,
+    out: number,
+  ): void;
+  removeImages(images: number, x: number, w: number, z: number): void;
+}
+
+const PAGE_BYTES = 65536;
+/** wasm32's largest memory. */
+const MAX_PAGES = 65536;
+/** Bytes of disposed states' memories kept for the next states (see takeMemory). */
+const POOL_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Memories of disposed chunk states. A fresh memory's pages fault on first touch, which on these machines costs
+ * as much as building the state (~60 ms for 24 MB); greedy pruning disposes and builds states at every step,
+ * so the memories are kept and reused, up to POOL_BYTES — as tfjs keeps its own heap.
+ */
+const pool: WebAssembly.Memory[] = [];
+/** Bytes of the live chunk states' memories. */
+let liveBytes = 0;
+
+/** Memory the kernel holds outside tfjs: live chunk states, and kept memories of disposed ones. */
+export function kernelMemory(): { live: number; kept: number } {
+  return { live: liveBytes, kept: pool.reduce((sum, m) => sum + m.buffer.byteLength, 0) };
+}
+
+function takeMemory(pages: number): WebAssembly.Memory {
+  // The smallest kept memory that is large enough, else the largest grown to size, else a new one.
+  let best = -1;
+  for (let i = 0; i < pool.length; i++) {
+    const size = pool[i]!.buffer.byteLength;
+    const bestSize = best < 0 ? 0 : pool[best]!.buffer.byteLength;
+    const fits = size >= pages * PAGE_BYTES;
+    const bestFits = bestSize >= pages * PAGE_BYTES;
+    if (best < 0 || (fits && (!bestFits || size < bestSize)) || (!fits && !bestFits && size > bestSize)) {
+      best = i;
+    }
+  }
+  if (best < 0) return new WebAssembly.Memory({ initial: pages });
+  const [memory] = pool.splice(best, 1);
+  const have = memory!.buffer.byteLength / PAGE_BYTES;
+  if (have < pages) memory!.grow(pages - have);
+  return memory!;
+}
+
+function giveMemory(memory: WebAssembly.Memory): void {
+  pool.push(memory);
+  let bytes = pool.reduce((sum, m) => sum + m.buffer.byteLength, 0);
+  while (bytes > POOL_BYTES && pool.length > 0) bytes -= pool.shift()!.buffer.byteLength;
+}
+
+/** Channels padded to the kernel's blocks of 32 (8 vectors held in registers). */
+const paddedChannels = (n: number) => Math.ceil(n / 32) * 32;
+
+/** Byte offsets of the buffers in a state's memory (16-aligned; nothing at 0). */
+interface Layout {
+  mask: number;
+  bias: number;
+  acc: number;
+  scratch: number;
+  kernels: number;
+  winograd: number;
+  dense: number;
+  p0: number;
+  logits: number;
+  out: number;
+  z: number;
+  x: number;
+  end: number;
+}
+
+function layout(g: FusedGeometry, images: number): Layout {
+  const cp = paddedChannels(g.channels);
+  const cells = g.pooledHeight * g.pooledWidth;
+  const floats: Array<[keyof Layout, number]> = [
+    ["mask", cp],
+    ["bias", g.classes],
+    ["acc", 4 * g.classes],
+    ["scratch", 64 + cp],
+    ["kernels", g.filters * g.kernelHeight * g.kernelWidth * cp],
+    ["winograd", winogradApplies(g) ? g.filters * 16 * cp : 0],
+    ["dense", cells * cp * g.classes],
+    ["p0", images * cells * cp],
+    ["logits", images * g.classes],
+    ["out", images * g.classes],
+    ["z", images * g.outHeight * g.outWidth * cp],
+    // The Winograd tiles read up to 3 rows past a plane (and discard what they read there).
+    ["x", g.filters * images * g.height * g.width + 4 * g.width + 16],
+  ];
+  const offsets = {} as Layout;
+  let at = 16;
+  for (const [name, count] of floats) {
+    offsets[name] = at;
+    at += Math.ceil((count * 4) / 16) * 16;
+  }
+  offsets.end = at;
+  return offsets;
+}
+
+/** Whether the kernel takes its Winograd path: 3 × 3 kernel, 2 × 2 pooling with stride 2. */
+function winogradApplies(g: FusedGeometry): boolean {
+  return (
+    g.kernelHeight === 3 &&
+    g.kernelWidth === 3 &&
+    g.poolHeight === 2 &&
+    g.poolWidth === 2 &&
+    g.strideHeight === 2 &&
+    g.strideWidth === 2
+  );
+}
+
+/**
+ * Winograd's G g Gᵀ (4 × 4) of each 3 × 3 slice g = w[:, :, f, o], laid out [filter][channel / 4][16][4] for
+ * the kernel (G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]); w is [3][3][filters][channels].
+ */
+function winogradKernels(w: Float32Array, filters: number, channels: number, cp: number): Float32Array {
+  const out = new Float32Array(filters * 16 * cp);
+  const g = new Float64Array(9);
+  const gg = new Float64Array(12);
+  for (let f = 0; f < filters; f++) {
+    for (let o = 0; o < channels; o++) {
+      for (let tap = 0; tap < 9; tap++) g[tap] = w[(tap * filters + f) * channels + o]!;
+      // G g: 4 × 3.
+      for (let j = 0; j < 3; j++) {
+        const [a, b, c] = [g[j]!, g[3 + j]!, g[6 + j]!];
+        gg[j] = a;
+        gg[3 + j] = (a + b + c) / 2;
+        gg[6 + j] = (a - b + c) / 2;
+        gg[9 + j] = c;
+      }
+      // (G g) Gᵀ: 4 × 4.
+      for (let i = 0; i < 4; i++) {
+        const [a, b, c] = [gg[3 * i]!, gg[3 * i + 1]!, gg[3 * i + 2]!];
+        const row = [a, (a + b + c) / 2, (a - b + c) / 2, c];
+        for (let j = 0; j < 4; j++) {
+          out[((f * (cp / 4) + (o >> 2)) * 16 + i * 4 + j) * 4 + (o & 3)] = row[j]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Bytes of a chunk state per image (the memory's fixed part is small beside it). */
+export function fusedStateBytesPerImage(g: FusedGeometry): number {
+  return layout(g, 1).end - layout(g, 0).end;
+}
+
+/** The plan's weights in the kernel's layout, shared by every chunk state. */
+export class FusedWeights {
+  /** [filter][ky][kx][channel, padded]: L's kernel (BatchNormalization folded in) per input channel. */
+  readonly kernels: Float32Array;
+  /** Winograd's transformed kernels, when the geometry takes that path (see winogradKernels). */
+  readonly winograd?: Float32Array;
+  /** [cell][block of 32 channels][class][32 channels]: the output Dense's rows (kernel's layout). */
+  readonly dense: Float32Array;
+  readonly bias: Float32Array;
+
+  constructor(
+    readonly chain: FusedChain,
+    kernel: tf.Tensor,
+    denseLayer: { getWeights(): tf.Tensor[] },
+  ) {
+    const g = chain.geometry;
+    const cp = paddedChannels(g.channels);
+    const taps = g.kernelHeight * g.kernelWidth;
+    const values = kernel.dataSync() as Float32Array;
+    this.kernels = new Float32Array(g.filters * taps * cp);
+    for (let tap = 0; tap < taps; tap++) {
+      for (let f = 0; f < g.filters; f++) {
+        for (let o = 0; o < g.channels; o++) {
+          this.kernels[(f * taps + tap) * cp + o] = values[(tap * g.filters + f) * g.channels + o]!;
+        }
+      }
+    }
+    if (winogradApplies(g)) this.winograd = winogradKernels(values, g.filters, g.channels, cp);
+    const [denseKernel, denseBias] = denseLayer.getWeights();
+    const rows = denseKernel!.dataSync() as Float32Array;
+    const cells = g.pooledHeight * g.pooledWidth;
+    this.dense = new Float32Array(cells * cp * g.classes);
+    const blocks = cp / 32;
+    for (let cell = 0; cell < cells; cell++) {
+      for (let o = 0; o < g.channels; o++) {
+        for (let k = 0; k < g.classes; k++) {
+          this.dense[((cell * blocks + (o >> 5)) * g.classes + k) * 32 + (o & 31)] =
+            rows[(cell * g.channels + o) * g.classes + k]!;
+        }
+      }
+    }
+    this.bias = new Float32Array(g.classes);
+    // A Dense without bias has one weight; any bias is the second.
+    if (denseBias) this.bias.set(denseBias.dataSync() as Float32Array);
+  }
+}
+
+/**
+ * Channels last (values × channels) → one plane per channel at `at` in `to`, each the values in order. A
+ * function of its own, with locals only, so that V8 optimizes the loop at its first call.
+ */
+function toPlanes(from: Float32Array, channels: number, to: Float32Array, at: number): void {
+  const values = from.length / channels;
+  for (let c = 0; c < channels; c++) {
+    let j = at + c * values;
+    for (let i = c; i < from.length; i += channels) to[j++] = from[i]!;
+  }
+}
+
+/** One chunk's state in its own WebAssembly memory: x per filter, z, and the base network's pooled cells. */
+export class FusedState implements ChunkState {
+  readonly bytes: number;
+  private readonly memory: WebAssembly.Memory;
+  private readonly kernel: KernelExports;
+  private readonly at: Layout;
+  private readonly floats: Float32Array;
+  private disposed = false;
+
+  private constructor(
+    private readonly weights: FusedWeights,
+    readonly images: number,
+    module: WebAssembly.Module,
+    at: Layout,
+  ) {
+    const g = weights.chain.geometry;
+    this.at = at;
+    this.memory = takeMemory(Math.ceil(at.end / PAGE_BYTES));
+    liveBytes += this.memory.buffer.byteLength;
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.kernel = instance.exports as unknown as KernelExports;
+    this.kernel.configure(
+      g.height,
+      g.width,
+      g.kernelHeight,
+      g.kernelWidth,
+      g.padTop,
+      g.padLeft,
+      g.outHeight,
+      g.outWidth,
+      paddedChannels(g.channels) / 4,
+      g.poolHeight,
+      g.poolWidth,
+      g.strideHeight,
+      g.strideWidth,
+      g.pooledHeight,
+      g.pooledWidth,
+      g.classes,
+    );
+    this.floats = new Float32Array(this.memory.buffer);
+    this.floats.set(weights.kernels, at.kernels / 4);
+    if (weights.winograd) this.floats.set(weights.winograd, at.winograd / 4);
+    this.floats.set(weights.dense, at.dense / 4);
+    this.floats.set(weights.bias, at.bias / 4);
+    this.bytes = this.memory.buffer.byteLength;
+  }
+
+  /**
+   * A state from L's input x (images × H × W × filters, channels last) and pre-activation z (images × OH × OW
+   * × channels); undefined when it would not fit in one WebAssembly memory.
+   */
+  static create(
+    weights: FusedWeights,
+    module: WebAssembly.Module,
+    x: Float32Array,
+    z: Float32Array,
+    images: number,
+  ): FusedState | undefined {
+    const at = layout(weights.chain.geometry, images);
+    if (Math.ceil(at.end / PAGE_BYTES) > MAX_PAGES) return undefined;
+    const state = new FusedState(weights, images, module, at);
+    state.load(x, z);
+    return state;
+  }
+
+  private load(x: Float32Array, z: Float32Array): void {
+    const g = this.weights.chain.geometry;
+    toPlanes(x, g.filters, this.floats, this.at.x / 4);
+    const cp = paddedChannels(g.channels);
+    const zAt = this.at.z / 4;
+    if (cp === g.channels) this.floats.set(z, zAt);
+    else {
+      const positions = this.images * g.outHeight * g.outWidth;
+      for (let p = 0; p < positions; p++) {
+        this.floats.set(z.subarray(p * g.channels, (p + 1) * g.channels), zAt + p * cp);
+      }
+    }
+  }
+
+  /** Per filter `f`: its x plane, kernel slice, and Winograd kernel when there is one. */
+  private filterBuffers(f: number): [number, number, number | undefined] {
+    const g = this.weights.chain.geometry;
+    const cp = paddedChannels(g.channels);
+    const x = this.at.x + f * this.images * g.height * g.width * 4;
+    const kernel = this.at.kernels + f * g.kernelHeight * g.kernelWidth * cp * 4;
+    const winograd = this.weights.winograd ? this.at.winograd + f * 16 * cp * 4 : undefined;
+    return [x, kernel, winograd];
+  }
+
+  /** z −= c_f for each filter: they joined the base removal. */
+  remove(filters: readonly number[]): void {
+    for (const f of filters) {
+      const [x, kernel] = this.filterBuffers(f);
+      this.kernel.removeImages(this.images, x, kernel, this.at.z);
+    }
+  }
+
+  /** The base network's logits, then each filter's, handed to `visit` (channel mask: L's output channels). */
+  evaluate(filters: readonly number[], mask: Float32Array, kind: RowKind, visit: RowVisitor): void {
+    const g = this.weights.chain.geometry;
+    const at = this.at;
+    this.floats.fill(0, at.mask / 4, at.mask / 4 + paddedChannels(g.channels));
+    this.floats.set(mask, at.mask / 4);
+    const rows = this.floats.subarray(at.out / 4, at.out / 4 + this.images * g.classes);
+    this.kernel.baseImages(this.images, at.z, at.mask, at.dense, at.bias, at.p0, at.acc, at.logits, at.out);
+    visit(null, rows, kind, 0);
+    for (const f of filters) {
+      const [x, kernel, winograd] = this.filterBuffers(f);
+      this.kernel.filterImages(
+        this.images,
+        winograd !== undefined,
+        x,
+        winograd ?? kernel,
+        at.z,
+        at.mask,
+        at.dense,
+        at.p0,
+        at.logits,
+        at.acc,
+        at.scratch,
+        at.out,
+      );
+      visit(f, rows, kind, 0);
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    liveBytes -= this.memory.buffer.byteLength;
+    giveMemory(this.memory);
+  }
+}
