@@ -12,8 +12,8 @@
  * rows onto the base network's logits. Same arithmetic in another order: the values agree with tfjs's to
  * rounding, which the engine's tie recheck settles as it does for any plan.
  *
- * The state of a chunk lives in its own WebAssembly memory (released with the state); `fusedChain` says
- * whether a plan's chain fits, and a chunk too large for one memory keeps the tfjs ops.
+ * A chunk's state lives in a range of the kernel's one memory (see Arena); `fusedChain` says whether a plan's
+ * chain fits, and a chunk the memory cannot grow to hold keeps the tfjs ops.
  */
 import { readFileSync } from "node:fs";
 
@@ -237,46 +237,96 @@ interface KernelExports {
 const PAGE_BYTES = 65536;
 /** wasm32's largest memory. */
 const MAX_PAGES = 65536;
-/** Bytes of disposed states' memories kept for the next states (see takeMemory). */
-const POOL_BYTES = 256 * 1024 * 1024;
+/** A memory larger than this is let go when its last state goes (below it, it is kept for the next run). */
+const KEEP_BYTES = 256 * 1024 * 1024;
 
 /**
- * Memories of disposed chunk states. A fresh memory's pages fault on first touch, which on these machines costs
- * as much as building the state (~60 ms for 24 MB); greedy pruning disposes and builds states at every step,
- * so the memories are kept and reused, up to POOL_BYTES — as tfjs keeps its own heap.
+ * One WebAssembly memory for every chunk state, with the kernel instantiated on it once. A fresh memory's
+ * pages fault on first touch — on these machines that takes as long as building the state (~60 ms for 24 MB)
+ * — and greedy pruning drops and builds states at every step, in chunks whose size follows the race's
+ * schedule, so states take page ranges of one memory that grows to its high-water mark and keeps it, as
+ * tfjs keeps its heap (up to KEEP_BYTES once nothing lives in it).
  */
-const pool: WebAssembly.Memory[] = [];
-/** Bytes of the live chunk states' memories. */
-let liveBytes = 0;
+class Arena {
+  readonly memory = new WebAssembly.Memory({ initial: 1 });
+  readonly kernel: KernelExports;
+  /** Bytes of the live states' ranges. */
+  live = 0;
+  private view = new Float32Array(this.memory.buffer);
+  /** Released ranges below `top`, by address, none adjacent to another or to `top`. */
+  private readonly free: Array<{ at: number; bytes: number }> = [];
+  /** End of the ranges handed out so far; the first page stays unused, so no buffer is at address 0. */
+  private top = PAGE_BYTES;
 
-/** Memory the kernel holds outside tfjs: live chunk states, and kept memories of disposed ones. */
-export function kernelMemory(): { live: number; kept: number } {
-  return { live: liveBytes, kept: pool.reduce((sum, m) => sum + m.buffer.byteLength, 0) };
-}
+  constructor(module: WebAssembly.Module) {
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.kernel = instance.exports as unknown as KernelExports;
+  }
 
-function takeMemory(pages: number): WebAssembly.Memory {
-  // The smallest kept memory that is large enough, else the largest grown to size, else a new one.
-  let best = -1;
-  for (let i = 0; i < pool.length; i++) {
-    const size = pool[i]!.buffer.byteLength;
-    const bestSize = best < 0 ? 0 : pool[best]!.buffer.byteLength;
-    const fits = size >= pages * PAGE_BYTES;
-    const bestFits = bestSize >= pages * PAGE_BYTES;
-    if (best < 0 || (fits && (!bestFits || size < bestSize)) || (!fits && !bestFits && size > bestSize)) {
-      best = i;
+  /** The memory's floats (a new view after the memory grew). */
+  get floats(): Float32Array {
+    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
+    return this.view;
+  }
+
+  /** A range of at least `bytes`, page-aligned; undefined when the memory cannot grow that far. */
+  allocate(bytes: number): { at: number; bytes: number } | undefined {
+    const size = Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES;
+    const fit = this.free.findIndex((range) => range.bytes >= size);
+    let at: number;
+    if (fit >= 0) {
+      const range = this.free[fit]!;
+      at = range.at;
+      range.at += size;
+      range.bytes -= size;
+      if (range.bytes === 0) this.free.splice(fit, 1);
+    } else {
+      const pages = Math.ceil((this.top + size) / PAGE_BYTES);
+      if (pages > MAX_PAGES) return undefined;
+      const have = this.memory.buffer.byteLength / PAGE_BYTES;
+      if (pages > have) this.memory.grow(pages - have);
+      at = this.top;
+      this.top += size;
+    }
+    this.live += size;
+    return { at, bytes: size };
+  }
+
+  release(range: { at: number; bytes: number }): void {
+    this.live -= range.bytes;
+    let i = this.free.findIndex((r) => r.at > range.at);
+    if (i < 0) i = this.free.length;
+    this.free.splice(i, 0, { ...range });
+    // Merge with the neighbours, then give the last range back to the top.
+    const next = this.free[i + 1];
+    if (next && range.at + range.bytes === next.at) {
+      this.free[i]!.bytes += next.bytes;
+      this.free.splice(i + 1, 1);
+    }
+    const previous = this.free[i - 1];
+    if (previous && previous.at + previous.bytes === range.at) {
+      previous.bytes += this.free[i]!.bytes;
+      this.free.splice(i, 1);
+    }
+    const last = this.free.at(-1);
+    if (last && last.at + last.bytes === this.top) {
+      this.top = last.at;
+      this.free.pop();
     }
   }
-  if (best < 0) return new WebAssembly.Memory({ initial: pages });
-  const [memory] = pool.splice(best, 1);
-  const have = memory!.buffer.byteLength / PAGE_BYTES;
-  if (have < pages) memory!.grow(pages - have);
-  return memory!;
 }
 
-function giveMemory(memory: WebAssembly.Memory): void {
-  pool.push(memory);
-  let bytes = pool.reduce((sum, m) => sum + m.buffer.byteLength, 0);
-  while (bytes > POOL_BYTES && pool.length > 0) bytes -= pool.shift()!.buffer.byteLength;
+let arena: Arena | undefined;
+
+function arenaFor(module: WebAssembly.Module): Arena {
+  arena ??= new Arena(module);
+  return arena;
+}
+
+/** Memory the kernel holds outside tfjs: live chunk states, and the rest of its memory kept for reuse. */
+export function kernelMemory(): { live: number; kept: number } {
+  if (!arena) return { live: 0, kept: 0 };
+  return { live: arena.live, kept: arena.memory.buffer.byteLength - arena.live };
 }
 
 /** Channels padded to the kernel's blocks of 32 (8 vectors held in registers). */
@@ -299,7 +349,7 @@ interface Layout {
   end: number;
 }
 
-function layout(g: FusedGeometry, images: number): Layout {
+function layout(g: FusedGeometry, images: number, base = 0): Layout {
   const cp = paddedChannels(g.channels);
   const cells = g.pooledHeight * g.pooledWidth;
   const floats: Array<[keyof Layout, number]> = [
@@ -318,7 +368,7 @@ function layout(g: FusedGeometry, images: number): Layout {
     ["x", g.filters * images * g.height * g.width + 4 * g.width + 16],
   ];
   const offsets = {} as Layout;
-  let at = 16;
+  let at = base;
   for (const [name, count] of floats) {
     offsets[name] = at;
     at += Math.ceil((count * 4) / 16) * 16;
@@ -371,7 +421,7 @@ function winogradKernels(w: Float32Array, filters: number, channels: number, cp:
   return out;
 }
 
-/** Bytes of a chunk state per image (the memory's fixed part is small beside it). */
+/** Bytes of a chunk state per image (the weights' copy in each state is small beside it). */
 export function fusedStateBytesPerImage(g: FusedGeometry): number {
   return layout(g, 1).end - layout(g, 0).end;
 }
@@ -435,28 +485,56 @@ function toPlanes(from: Float32Array, channels: number, to: Float32Array, at: nu
   }
 }
 
-/** One chunk's state in its own WebAssembly memory: x per filter, z, and the base network's pooled cells. */
+/** One chunk's state in a range of the kernel's memory: x per filter, z, and the base network's pooled cells. */
 export class FusedState implements ChunkState {
   readonly bytes: number;
-  private readonly memory: WebAssembly.Memory;
-  private readonly kernel: KernelExports;
+  private readonly arena: Arena;
+  private readonly range: { at: number; bytes: number };
   private readonly at: Layout;
-  private readonly floats: Float32Array;
   private disposed = false;
 
   private constructor(
     private readonly weights: FusedWeights,
     readonly images: number,
-    module: WebAssembly.Module,
-    at: Layout,
+    arena: Arena,
+    range: { at: number; bytes: number },
   ) {
-    const g = weights.chain.geometry;
+    this.arena = arena;
+    this.range = range;
+    this.bytes = range.bytes;
+    const at = layout(weights.chain.geometry, images, range.at);
     this.at = at;
-    this.memory = takeMemory(Math.ceil(at.end / PAGE_BYTES));
-    liveBytes += this.memory.buffer.byteLength;
-    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
-    this.kernel = instance.exports as unknown as KernelExports;
-    this.kernel.configure(
+    const floats = arena.floats;
+    floats.set(weights.kernels, at.kernels / 4);
+    if (weights.winograd) floats.set(weights.winograd, at.winograd / 4);
+    floats.set(weights.dense, at.dense / 4);
+    floats.set(weights.bias, at.bias / 4);
+  }
+
+  /**
+   * A state from L's input x (images × H × W × filters, channels last) and pre-activation z (images × OH × OW
+   * × channels); undefined when the kernel's memory cannot grow to hold it.
+   */
+  static create(
+    weights: FusedWeights,
+    module: WebAssembly.Module,
+    x: Float32Array,
+    z: Float32Array,
+    images: number,
+  ): FusedState | undefined {
+    const arena = arenaFor(module);
+    const range = arena.allocate(layout(weights.chain.geometry, images).end);
+    if (!range) return undefined;
+    const state = new FusedState(weights, images, arena, range);
+    state.load(x, z);
+    return state;
+  }
+
+  /** The kernel, set to this state's shapes (states of other plans share it). */
+  private get kernel(): KernelExports {
+    const g = this.weights.chain.geometry;
+    const kernel = this.arena.kernel;
+    kernel.configure(
       g.height,
       g.width,
       g.kernelHeight,
@@ -474,42 +552,20 @@ export class FusedState implements ChunkState {
       g.pooledWidth,
       g.classes,
     );
-    this.floats = new Float32Array(this.memory.buffer);
-    this.floats.set(weights.kernels, at.kernels / 4);
-    if (weights.winograd) this.floats.set(weights.winograd, at.winograd / 4);
-    this.floats.set(weights.dense, at.dense / 4);
-    this.floats.set(weights.bias, at.bias / 4);
-    this.bytes = this.memory.buffer.byteLength;
-  }
-
-  /**
-   * A state from L's input x (images × H × W × filters, channels last) and pre-activation z (images × OH × OW
-   * × channels); undefined when it would not fit in one WebAssembly memory.
-   */
-  static create(
-    weights: FusedWeights,
-    module: WebAssembly.Module,
-    x: Float32Array,
-    z: Float32Array,
-    images: number,
-  ): FusedState | undefined {
-    const at = layout(weights.chain.geometry, images);
-    if (Math.ceil(at.end / PAGE_BYTES) > MAX_PAGES) return undefined;
-    const state = new FusedState(weights, images, module, at);
-    state.load(x, z);
-    return state;
+    return kernel;
   }
 
   private load(x: Float32Array, z: Float32Array): void {
     const g = this.weights.chain.geometry;
-    toPlanes(x, g.filters, this.floats, this.at.x / 4);
+    const floats = this.arena.floats;
+    toPlanes(x, g.filters, floats, this.at.x / 4);
     const cp = paddedChannels(g.channels);
     const zAt = this.at.z / 4;
-    if (cp === g.channels) this.floats.set(z, zAt);
+    if (cp === g.channels) floats.set(z, zAt);
     else {
       const positions = this.images * g.outHeight * g.outWidth;
       for (let p = 0; p < positions; p++) {
-        this.floats.set(z.subarray(p * g.channels, (p + 1) * g.channels), zAt + p * cp);
+        floats.set(z.subarray(p * g.channels, (p + 1) * g.channels), zAt + p * cp);
       }
     }
   }
@@ -526,9 +582,10 @@ export class FusedState implements ChunkState {
 
   /** z −= c_f for each filter: they joined the base removal. */
   remove(filters: readonly number[]): void {
+    const kernel = this.kernel;
     for (const f of filters) {
-      const [x, kernel] = this.filterBuffers(f);
-      this.kernel.removeImages(this.images, x, kernel, this.at.z);
+      const [x, weights] = this.filterBuffers(f);
+      kernel.removeImages(this.images, x, weights, this.at.z);
     }
   }
 
@@ -536,18 +593,20 @@ export class FusedState implements ChunkState {
   evaluate(filters: readonly number[], mask: Float32Array, kind: RowKind, visit: RowVisitor): void {
     const g = this.weights.chain.geometry;
     const at = this.at;
-    this.floats.fill(0, at.mask / 4, at.mask / 4 + paddedChannels(g.channels));
-    this.floats.set(mask, at.mask / 4);
-    const rows = this.floats.subarray(at.out / 4, at.out / 4 + this.images * g.classes);
-    this.kernel.baseImages(this.images, at.z, at.mask, at.dense, at.bias, at.p0, at.acc, at.logits, at.out);
+    const floats = this.arena.floats;
+    floats.fill(0, at.mask / 4, at.mask / 4 + paddedChannels(g.channels));
+    floats.set(mask, at.mask / 4);
+    const rows = floats.subarray(at.out / 4, at.out / 4 + this.images * g.classes);
+    const kernel = this.kernel;
+    kernel.baseImages(this.images, at.z, at.mask, at.dense, at.bias, at.p0, at.acc, at.logits, at.out);
     visit(null, rows, kind, 0);
     for (const f of filters) {
-      const [x, kernel, winograd] = this.filterBuffers(f);
-      this.kernel.filterImages(
+      const [x, weights, winograd] = this.filterBuffers(f);
+      kernel.filterImages(
         this.images,
         winograd !== undefined,
         x,
-        winograd ?? kernel,
+        winograd ?? weights,
         at.z,
         at.mask,
         at.dense,
@@ -564,7 +623,9 @@ export class FusedState implements ChunkState {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    liveBytes -= this.memory.buffer.byteLength;
-    giveMemory(this.memory);
+    this.arena.release(this.range);
+    if (this.arena.live === 0 && this.arena.memory.buffer.byteLength > KEEP_BYTES && arena === this.arena) {
+      arena = undefined;
+    }
   }
 }

@@ -69,6 +69,8 @@ export interface RaceResult {
   /** Base-network images per chunk × chunks visited, for comparison with an exact step. */
   images: number;
   baseRight: number;
+  /** Per class, of the images seen. */
+  baseRightByClass: Float64Array;
   baseLossSum: number;
   /** Elimination tests made (δ is split over candidates × the tests the schedule allows). */
   tests: number;
@@ -246,6 +248,7 @@ export async function raceLowestCar(
     filterImageEvaluations: 0,
     images: 0,
     baseRight: 0,
+    baseRightByClass: new Float64Array(classes),
     baseLossSum: 0,
     tests: 0,
     baseRightAfter: new Map(),
@@ -275,8 +278,11 @@ export async function raceLowestCar(
       [...work].map(([group, filters]) => ({ group, filters })),
       base,
       {
-        base: (_image, correct, loss) => {
-          if (correct) result.baseRight++;
+        base: (image, correct, loss) => {
+          if (correct) {
+            result.baseRight++;
+            result.baseRightByClass[labels[image]!]! += 1;
+          }
           result.baseLossSum += loss;
         },
         filter: (group, filter, image, baseCorrect, correct, lossDelta) => {

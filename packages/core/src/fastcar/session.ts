@@ -127,8 +127,9 @@ export interface EngineStats {
 
 export interface SessionScore {
   images: number;
-  /** Images the base network classifies correctly, and its summed loss. */
+  /** Images the base network classifies correctly (in all, and per class), and its summed loss. */
   baseRight: number;
+  baseRightByClass: Float64Array;
   baseLossSum: number;
   groups: GroupTallies[];
   stats: EngineStats;
@@ -388,9 +389,13 @@ export class CarSession {
     });
     let baseRight = 0;
     let baseLossSum = 0;
+    const baseRightByClass = new Float64Array(this.classes);
     const sink: OutcomeSink = {
-      base: (_image, correct, loss) => {
-        if (correct) baseRight++;
+      base: (image, correct, loss) => {
+        if (correct) {
+          baseRight++;
+          baseRightByClass[this.labels[image]!]! += 1;
+        }
         baseLossSum += loss;
       },
       filter: (g, f, image, baseCorrect, correct, lossDelta) => {
@@ -428,6 +433,7 @@ export class CarSession {
     return {
       images: this.images,
       baseRight,
+      baseRightByClass,
       baseLossSum,
       groups: groups.map((g, i) => ({
         groupId: this.analysis.groups[g]!.id,

@@ -76,6 +76,8 @@ export interface CarStep {
   images: number;
   baseAccuracy: number;
   baseLoss: number;
+  /** Per class, the base network's correctly classified images among the step's `images`. */
+  baseRightByClass: Float64Array;
   /** Adaptive: the chosen filter, exact on every image. */
   choice?: { groupId: string; filter: number };
   scoring: StepScoring;
@@ -180,6 +182,7 @@ export class CarSteps {
       images: race.images,
       baseAccuracy: race.baseRight / race.images,
       baseLoss: race.baseLossSum / race.images,
+      baseRightByClass: race.baseRightByClass,
       ...(race.choice ? { choice: { groupId: race.choice.groupId, filter: race.choice.filter } } : {}),
       scoring: {
         method: "adaptive",
@@ -231,6 +234,7 @@ export class CarSteps {
       images: result.images,
       baseAccuracy: result.baseRight / result.images,
       baseLoss: result.baseLossSum / result.images,
+      baseRightByClass: result.baseRightByClass,
       scoring: {
         method: "exact",
         seconds: 0,

@@ -250,13 +250,11 @@ export async function greedyPrune(
       const summary = describeModel(m);
       return { params: summary.params, flops: summary.flops };
     };
-    const originalEvaluation = await snapshot(model, evaluation, batchSize);
+    // The unpruned network on the evaluation set. A fresh run's fast-engine session measures exactly that at
+    // its first step (the base network on every image), so the run takes it from there, not from another pass.
+    let originalEvaluation =
+      carSteps && steps.length === 0 ? undefined : await snapshot(model, evaluation, batchSize);
     const originalTest = options.test ? await snapshot(model, options.test, batchSize) : undefined;
-    const original = {
-      evaluation: originalEvaluation,
-      ...(originalTest ? { test: originalTest } : {}),
-      ...sizeOf(model),
-    };
     let currentEvaluation = steps.at(-1)?.evaluation ?? originalEvaluation;
     let sequentialIndex = 0;
 
@@ -326,6 +324,11 @@ export async function greedyPrune(
         groupScores = report.groups;
         evaluations = report.engine?.filterImageEvaluations ?? 0;
       }
+      if (!originalEvaluation && carStep) {
+        originalEvaluation =
+          baseSnapshot(evaluation, carStep, imagesPerClass) ?? (await snapshot(model, evaluation, batchSize));
+        currentEvaluation = originalEvaluation;
+      }
       const scoring: StepScoring | undefined = carStep
         ? carStep.scoring
         : criterion === "car"
@@ -369,12 +372,12 @@ export async function greedyPrune(
             chosen.push(candidate);
             continue;
           }
-          const after = await predictAfter(masked, trial, evaluation, batchSize, currentEvaluation);
+          const after = await predictAfter(masked, trial, evaluation, batchSize, currentEvaluation!);
           if (options.protect) {
             const broken = options.protect.classes.some(
               (c) =>
                 after.perClass[c]! <
-                originalEvaluation.perClassAccuracy[c]! - options.protect!.maxDrop - 1e-12,
+                originalEvaluation!.perClassAccuracy[c]! - options.protect!.maxDrop - 1e-12,
             );
             if (broken) {
               skippedForProtection++;
@@ -430,7 +433,7 @@ export async function greedyPrune(
       currentEvaluation =
         carStep && only?.car && only.classwise
           ? // The session measured exactly this network (base network without the one filter) on this set.
-            evaluationWithout(currentEvaluation, carStep, only, imagesPerClass)
+            evaluationWithout(currentEvaluation!, carStep, only, imagesPerClass)
           : await snapshot(current, evaluation, batchSize);
       const record: ScoredPruneStep = {
         step,
@@ -454,6 +457,14 @@ export async function greedyPrune(
       currentEvaluation = await snapshot(current, evaluation, batchSize);
     }
     const finalTest = options.test ? await snapshot(current, options.test, batchSize) : undefined;
+    // A run that stopped before its first step has not measured the original network yet.
+    originalEvaluation ??= await snapshot(model, evaluation, batchSize);
+    currentEvaluation ??= originalEvaluation;
+    const original = {
+      evaluation: originalEvaluation,
+      ...(originalTest ? { test: originalTest } : {}),
+      ...sizeOf(model),
+    };
     const result: PruneResult = {
       criterion,
       steps,
@@ -578,6 +589,23 @@ function isChoice(c: Candidate, choice: { groupId: string; filter: number }, ali
  * the set: accuracy = (right − b + c) / N overall and per class (counts recovered from the previous
  * snapshot), loss = the base network's + the loss increase.
  */
+/** The base network of a step scored on the whole set, as a snapshot; undefined when it saw a part only. */
+function baseSnapshot(
+  dataset: Dataset,
+  carStep: CarStep,
+  imagesPerClass: Float64Array,
+): AccuracySnapshot | undefined {
+  if (carStep.images !== dataset.size) return undefined;
+  return {
+    dataset: dataset.name,
+    accuracy: carStep.baseAccuracy,
+    loss: carStep.baseLoss,
+    perClassAccuracy: Array.from(imagesPerClass, (n, k) =>
+      n > 0 ? carStep.baseRightByClass[k]! / n : Number.NaN,
+    ),
+  };
+}
+
 function evaluationWithout(
   previous: AccuracySnapshot,
   carStep: CarStep,
