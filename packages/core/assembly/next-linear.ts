@@ -287,6 +287,103 @@ function tileValue(x: usize, iy: i32, ix: i32): f32 {
 }
 
 /**
+ * Winograd's input transform of the 4 × 4 tile whose corner is input (iy, ix): V = Bᵀ d B (Bᵀ = [1 0 −1 0;
+ * 0 1 1 0; 0 −1 1 0; 0 1 0 −1]), each value splatted to a vector at `scratch` (16 vectors). False when the tile
+ * is all zero (then c = 0 on the window and nothing is written).
+ */
+function tileTransform(x: usize, iy: i32, ix: i32, scratch: usize): bool {
+  const d00 = tileValue(x, iy, ix);
+  const d01 = tileValue(x, iy, ix + 1);
+  const d02 = tileValue(x, iy, ix + 2);
+  const d03 = tileValue(x, iy, ix + 3);
+  const d10 = tileValue(x, iy + 1, ix);
+  const d11 = tileValue(x, iy + 1, ix + 1);
+  const d12 = tileValue(x, iy + 1, ix + 2);
+  const d13 = tileValue(x, iy + 1, ix + 3);
+  const d20 = tileValue(x, iy + 2, ix);
+  const d21 = tileValue(x, iy + 2, ix + 1);
+  const d22 = tileValue(x, iy + 2, ix + 2);
+  const d23 = tileValue(x, iy + 2, ix + 3);
+  const d30 = tileValue(x, iy + 3, ix);
+  const d31 = tileValue(x, iy + 3, ix + 1);
+  const d32 = tileValue(x, iy + 3, ix + 2);
+  const d33 = tileValue(x, iy + 3, ix + 3);
+  const bits =
+    reinterpret<u32>(d00) |
+    reinterpret<u32>(d01) |
+    reinterpret<u32>(d02) |
+    reinterpret<u32>(d03) |
+    reinterpret<u32>(d10) |
+    reinterpret<u32>(d11) |
+    reinterpret<u32>(d12) |
+    reinterpret<u32>(d13) |
+    reinterpret<u32>(d20) |
+    reinterpret<u32>(d21) |
+    reinterpret<u32>(d22) |
+    reinterpret<u32>(d23) |
+    reinterpret<u32>(d30) |
+    reinterpret<u32>(d31) |
+    reinterpret<u32>(d32) |
+    reinterpret<u32>(d33);
+  if ((bits & 0x7fffffff) == 0) return false;
+  // t = Bᵀ d (per column), then V = t B (per row), splatted for the channel loop.
+  const t00 = d00 - d20,
+    t01 = d01 - d21,
+    t02 = d02 - d22,
+    t03 = d03 - d23;
+  const t10 = d10 + d20,
+    t11 = d11 + d21,
+    t12 = d12 + d22,
+    t13 = d13 + d23;
+  const t20 = d20 - d10,
+    t21 = d21 - d11,
+    t22 = d22 - d12,
+    t23 = d23 - d13;
+  const t30 = d10 - d30,
+    t31 = d11 - d31,
+    t32 = d12 - d32,
+    t33 = d13 - d33;
+  v128.store(scratch, f32x4.splat(t00 - t02), 0);
+  v128.store(scratch, f32x4.splat(t01 + t02), 16);
+  v128.store(scratch, f32x4.splat(t02 - t01), 32);
+  v128.store(scratch, f32x4.splat(t01 - t03), 48);
+  v128.store(scratch, f32x4.splat(t10 - t12), 64);
+  v128.store(scratch, f32x4.splat(t11 + t12), 80);
+  v128.store(scratch, f32x4.splat(t12 - t11), 96);
+  v128.store(scratch, f32x4.splat(t11 - t13), 112);
+  v128.store(scratch, f32x4.splat(t20 - t22), 128);
+  v128.store(scratch, f32x4.splat(t21 + t22), 144);
+  v128.store(scratch, f32x4.splat(t22 - t21), 160);
+  v128.store(scratch, f32x4.splat(t21 - t23), 176);
+  v128.store(scratch, f32x4.splat(t30 - t32), 192);
+  v128.store(scratch, f32x4.splat(t31 + t32), 208);
+  v128.store(scratch, f32x4.splat(t32 - t31), 224);
+  v128.store(scratch, f32x4.splat(t31 - t33), 240);
+  return true;
+}
+
+/** mask · relu(max over the 2 × 2 window of z − y) − p0 for one channel vector (z at the window's corner). */
+function poolChange(
+  z: usize,
+  tapBytes: usize,
+  rowBytes: usize,
+  y00: v128,
+  y01: v128,
+  y10: v128,
+  y11: v128,
+  mask: usize,
+  old: usize,
+): v128 {
+  const top = f32x4.max(f32x4.sub(v128.load(z), y00), f32x4.sub(v128.load(z + tapBytes), y01));
+  const bottom = f32x4.max(
+    f32x4.sub(v128.load(z + rowBytes), y10),
+    f32x4.sub(v128.load(z + rowBytes + tapBytes), y11),
+  );
+  const p = f32x4.mul(f32x4.max(f32x4.max(top, bottom), f32x4.splat(0)), v128.load(mask));
+  return f32x4.sub(p, v128.load(old));
+}
+
+/**
  * filterLogits for the most common case, a 3 × 3 kernel and 2 × 2 pooling with stride 2, by Winograd's
  * F(2×2, 3×3): the pooling window's 4 outputs come from the 4 × 4 input tile d as Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A,
  * 16 products per channel instead of 36. G g Gᵀ is the caller's (`u`: per filter, CV × 16 vectors); Bᵀ d B is
@@ -315,123 +412,116 @@ function filterLogitsWinograd(
   let row = dense;
   for (let qy = 0; qy < QH; qy++) {
     for (let qx = 0; qx < QW; qx++) {
-      const iy = 2 * qy - PT;
-      const ix = 2 * qx - PL;
-      const d00 = tileValue(x, iy, ix);
-      const d01 = tileValue(x, iy, ix + 1);
-      const d02 = tileValue(x, iy, ix + 2);
-      const d03 = tileValue(x, iy, ix + 3);
-      const d10 = tileValue(x, iy + 1, ix);
-      const d11 = tileValue(x, iy + 1, ix + 1);
-      const d12 = tileValue(x, iy + 1, ix + 2);
-      const d13 = tileValue(x, iy + 1, ix + 3);
-      const d20 = tileValue(x, iy + 2, ix);
-      const d21 = tileValue(x, iy + 2, ix + 1);
-      const d22 = tileValue(x, iy + 2, ix + 2);
-      const d23 = tileValue(x, iy + 2, ix + 3);
-      const d30 = tileValue(x, iy + 3, ix);
-      const d31 = tileValue(x, iy + 3, ix + 1);
-      const d32 = tileValue(x, iy + 3, ix + 2);
-      const d33 = tileValue(x, iy + 3, ix + 3);
-      const bits =
-        reinterpret<u32>(d00) |
-        reinterpret<u32>(d01) |
-        reinterpret<u32>(d02) |
-        reinterpret<u32>(d03) |
-        reinterpret<u32>(d10) |
-        reinterpret<u32>(d11) |
-        reinterpret<u32>(d12) |
-        reinterpret<u32>(d13) |
-        reinterpret<u32>(d20) |
-        reinterpret<u32>(d21) |
-        reinterpret<u32>(d22) |
-        reinterpret<u32>(d23) |
-        reinterpret<u32>(d30) |
-        reinterpret<u32>(d31) |
-        reinterpret<u32>(d32) |
-        reinterpret<u32>(d33);
-      if ((bits & 0x7fffffff) == 0) {
+      if (!tileTransform(x, 2 * qy - PT, 2 * qx - PL, scratch)) {
         // c = 0 on the whole window: p = p0 exactly.
         old += tapBytes;
         row += cellRows;
         continue;
       }
-      // t = Bᵀ d (per column), then V = t B (per row), splatted for the channel loop.
-      const t00 = d00 - d20,
-        t01 = d01 - d21,
-        t02 = d02 - d22,
-        t03 = d03 - d23;
-      const t10 = d10 + d20,
-        t11 = d11 + d21,
-        t12 = d12 + d22,
-        t13 = d13 + d23;
-      const t20 = d20 - d10,
-        t21 = d21 - d11,
-        t22 = d22 - d12,
-        t23 = d23 - d13;
-      const t30 = d10 - d30,
-        t31 = d11 - d31,
-        t32 = d12 - d32,
-        t33 = d13 - d33;
-      v128.store(scratch, f32x4.splat(t00 - t02), 0);
-      v128.store(scratch, f32x4.splat(t01 + t02), 16);
-      v128.store(scratch, f32x4.splat(t02 - t01), 32);
-      v128.store(scratch, f32x4.splat(t01 - t03), 48);
-      v128.store(scratch, f32x4.splat(t10 - t12), 64);
-      v128.store(scratch, f32x4.splat(t11 + t12), 80);
-      v128.store(scratch, f32x4.splat(t12 - t11), 96);
-      v128.store(scratch, f32x4.splat(t11 - t13), 112);
-      v128.store(scratch, f32x4.splat(t20 - t22), 128);
-      v128.store(scratch, f32x4.splat(t21 + t22), 144);
-      v128.store(scratch, f32x4.splat(t22 - t21), 160);
-      v128.store(scratch, f32x4.splat(t21 - t23), 176);
-      v128.store(scratch, f32x4.splat(t30 - t32), 192);
-      v128.store(scratch, f32x4.splat(t31 + t32), 208);
-      v128.store(scratch, f32x4.splat(t32 - t31), 224);
-      v128.store(scratch, f32x4.splat(t31 - t33), 240);
       const z0 = z + <usize>(2 * qy * OW + 2 * qx) * tapBytes;
       let uv = u;
       let any = zero;
-      for (let v: usize = 0; v < tapBytes; v += 16, uv += 256) {
-        // M = U ⊙ V, T = Aᵀ M (two rows), Y = T A.
-        const m00 = f32x4.mul(v128.load(uv, 0), v128.load(scratch, 0));
-        const m10 = f32x4.mul(v128.load(uv, 64), v128.load(scratch, 64));
-        const m20 = f32x4.mul(v128.load(uv, 128), v128.load(scratch, 128));
-        const m30 = f32x4.mul(v128.load(uv, 192), v128.load(scratch, 192));
-        const m01 = f32x4.mul(v128.load(uv, 16), v128.load(scratch, 16));
-        const m11 = f32x4.mul(v128.load(uv, 80), v128.load(scratch, 80));
-        const m21 = f32x4.mul(v128.load(uv, 144), v128.load(scratch, 144));
-        const m31 = f32x4.mul(v128.load(uv, 208), v128.load(scratch, 208));
-        const a0 = f32x4.add(f32x4.add(m00, m10), m20);
-        const b0 = f32x4.sub(f32x4.sub(m10, m20), m30);
-        const a1 = f32x4.add(f32x4.add(m01, m11), m21);
-        const b1 = f32x4.sub(f32x4.sub(m11, m21), m31);
-        const m02 = f32x4.mul(v128.load(uv, 32), v128.load(scratch, 32));
-        const m12 = f32x4.mul(v128.load(uv, 96), v128.load(scratch, 96));
-        const m22 = f32x4.mul(v128.load(uv, 160), v128.load(scratch, 160));
-        const m32 = f32x4.mul(v128.load(uv, 224), v128.load(scratch, 224));
-        const a2 = f32x4.add(f32x4.add(m02, m12), m22);
-        const b2 = f32x4.sub(f32x4.sub(m12, m22), m32);
-        const m03 = f32x4.mul(v128.load(uv, 48), v128.load(scratch, 48));
-        const m13 = f32x4.mul(v128.load(uv, 112), v128.load(scratch, 112));
-        const m23 = f32x4.mul(v128.load(uv, 176), v128.load(scratch, 176));
-        const m33 = f32x4.mul(v128.load(uv, 240), v128.load(scratch, 240));
-        const a3 = f32x4.add(f32x4.add(m03, m13), m23);
-        const b3 = f32x4.sub(f32x4.sub(m13, m23), m33);
-        const y00 = f32x4.add(f32x4.add(a0, a1), a2);
-        const y01 = f32x4.sub(f32x4.sub(a1, a2), a3);
-        const y10 = f32x4.add(f32x4.add(b0, b1), b2);
-        const y11 = f32x4.sub(f32x4.sub(b1, b2), b3);
-        const zv = z0 + v;
-        const top = f32x4.max(f32x4.sub(v128.load(zv), y00), f32x4.sub(v128.load(zv + tapBytes), y01));
-        const bottom = f32x4.max(
-          f32x4.sub(v128.load(zv + rowBytes), y10),
-          f32x4.sub(v128.load(zv + rowBytes + tapBytes), y11),
+      // Two channel vectors per turn share the loads of V; Y is summed column by column (Aᵀ M A).
+      for (let v: usize = 0; v < tapBytes; v += 32, uv += 512) {
+        let s0 = v128.load(scratch, 0);
+        let s1 = v128.load(scratch, 64);
+        let s2 = v128.load(scratch, 128);
+        let s3 = v128.load(scratch, 192);
+        // Column 0: a0 → y00, b0 → y10.
+        let m0 = f32x4.mul(v128.load(uv, 0), s0);
+        let m1 = f32x4.mul(v128.load(uv, 64), s1);
+        let m2 = f32x4.mul(v128.load(uv, 128), s2);
+        let m3 = f32x4.mul(v128.load(uv, 192), s3);
+        let y00 = f32x4.add(f32x4.add(m0, m1), m2);
+        let y10 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        m0 = f32x4.mul(v128.load(uv, 256), s0);
+        m1 = f32x4.mul(v128.load(uv, 320), s1);
+        m2 = f32x4.mul(v128.load(uv, 384), s2);
+        m3 = f32x4.mul(v128.load(uv, 448), s3);
+        let w00 = f32x4.add(f32x4.add(m0, m1), m2);
+        let w10 = f32x4.sub(f32x4.sub(m1, m2), m3);
+        // Column 1: a1 → y00 and y01, b1 → y10 and y11.
+        s0 = v128.load(scratch, 16);
+        s1 = v128.load(scratch, 80);
+        s2 = v128.load(scratch, 144);
+        s3 = v128.load(scratch, 208);
+        m0 = f32x4.mul(v128.load(uv, 16), s0);
+        m1 = f32x4.mul(v128.load(uv, 80), s1);
+        m2 = f32x4.mul(v128.load(uv, 144), s2);
+        m3 = f32x4.mul(v128.load(uv, 208), s3);
+        let a = f32x4.add(f32x4.add(m0, m1), m2);
+        let b = f32x4.sub(f32x4.sub(m1, m2), m3);
+        y00 = f32x4.add(y00, a);
+        let y01 = a;
+        y10 = f32x4.add(y10, b);
+        let y11 = b;
+        m0 = f32x4.mul(v128.load(uv, 272), s0);
+        m1 = f32x4.mul(v128.load(uv, 336), s1);
+        m2 = f32x4.mul(v128.load(uv, 400), s2);
+        m3 = f32x4.mul(v128.load(uv, 464), s3);
+        a = f32x4.add(f32x4.add(m0, m1), m2);
+        b = f32x4.sub(f32x4.sub(m1, m2), m3);
+        w00 = f32x4.add(w00, a);
+        let w01 = a;
+        w10 = f32x4.add(w10, b);
+        let w11 = b;
+        // Column 2: +a2 → y00, −a2 → y01 (and b likewise).
+        s0 = v128.load(scratch, 32);
+        s1 = v128.load(scratch, 96);
+        s2 = v128.load(scratch, 160);
+        s3 = v128.load(scratch, 224);
+        m0 = f32x4.mul(v128.load(uv, 32), s0);
+        m1 = f32x4.mul(v128.load(uv, 96), s1);
+        m2 = f32x4.mul(v128.load(uv, 160), s2);
+        m3 = f32x4.mul(v128.load(uv, 224), s3);
+        a = f32x4.add(f32x4.add(m0, m1), m2);
+        b = f32x4.sub(f32x4.sub(m1, m2), m3);
+        y00 = f32x4.add(y00, a);
+        y01 = f32x4.sub(y01, a);
+        y10 = f32x4.add(y10, b);
+        y11 = f32x4.sub(y11, b);
+        m0 = f32x4.mul(v128.load(uv, 288), s0);
+        m1 = f32x4.mul(v128.load(uv, 352), s1);
+        m2 = f32x4.mul(v128.load(uv, 416), s2);
+        m3 = f32x4.mul(v128.load(uv, 480), s3);
+        a = f32x4.add(f32x4.add(m0, m1), m2);
+        b = f32x4.sub(f32x4.sub(m1, m2), m3);
+        w00 = f32x4.add(w00, a);
+        w01 = f32x4.sub(w01, a);
+        w10 = f32x4.add(w10, b);
+        w11 = f32x4.sub(w11, b);
+        // Column 3: −a3 → y01.
+        s0 = v128.load(scratch, 48);
+        s1 = v128.load(scratch, 112);
+        s2 = v128.load(scratch, 176);
+        s3 = v128.load(scratch, 240);
+        m0 = f32x4.mul(v128.load(uv, 48), s0);
+        m1 = f32x4.mul(v128.load(uv, 112), s1);
+        m2 = f32x4.mul(v128.load(uv, 176), s2);
+        m3 = f32x4.mul(v128.load(uv, 240), s3);
+        y01 = f32x4.sub(y01, f32x4.add(f32x4.add(m0, m1), m2));
+        y11 = f32x4.sub(y11, f32x4.sub(f32x4.sub(m1, m2), m3));
+        m0 = f32x4.mul(v128.load(uv, 304), s0);
+        m1 = f32x4.mul(v128.load(uv, 368), s1);
+        m2 = f32x4.mul(v128.load(uv, 432), s2);
+        m3 = f32x4.mul(v128.load(uv, 496), s3);
+        w01 = f32x4.sub(w01, f32x4.add(f32x4.add(m0, m1), m2));
+        w11 = f32x4.sub(w11, f32x4.sub(f32x4.sub(m1, m2), m3));
+        const d0 = poolChange(z0 + v, tapBytes, rowBytes, y00, y01, y10, y11, mask + v, old + v);
+        const d1 = poolChange(
+          z0 + v + 16,
+          tapBytes,
+          rowBytes,
+          w00,
+          w01,
+          w10,
+          w11,
+          mask + v + 16,
+          old + v + 16,
         );
-        const p = f32x4.mul(f32x4.max(f32x4.max(top, bottom), zero), v128.load(mask + v));
-        const d = f32x4.sub(p, v128.load(old + v));
-        v128.store(changes + v, d);
-        any = v128.or(any, d);
+        v128.store(changes + v, d0);
+        v128.store(changes + v, d1, 16);
+        any = v128.or(any, v128.or(d0, d1));
       }
       old += tapBytes;
       if (!v128.any_true(f32x4.ne(any, zero))) {
@@ -580,10 +670,65 @@ export function filterImages(
   }
 }
 
-/** z −= c_f per image: the filter joins the base network's removal. */
-export function removeImages(images: i32, x: usize, w: usize, z: usize): void {
+/**
+ * z −= c over one image by Winograd's F(2×2, 3×3), on the pooling windows only (the kernel reads z nowhere
+ * else): the Winograd path's counterpart of `subtract`. `scratch` holds 16 vectors.
+ */
+function subtractWinograd(x: usize, u: usize, z: usize, scratch: usize): void {
+  const tapBytes = (<usize>CV) << 4;
+  const rowBytes = <usize>OW * tapBytes;
+  for (let qy = 0; qy < QH; qy++) {
+    for (let qx = 0; qx < QW; qx++) {
+      if (!tileTransform(x, 2 * qy - PT, 2 * qx - PL, scratch)) continue;
+      let at = z + <usize>(2 * qy * OW + 2 * qx) * tapBytes;
+      let uv = u;
+      for (let v: usize = 0; v < tapBytes; v += 16, uv += 256, at += 16) {
+        const m00 = f32x4.mul(v128.load(uv, 0), v128.load(scratch, 0));
+        const m10 = f32x4.mul(v128.load(uv, 64), v128.load(scratch, 64));
+        const m20 = f32x4.mul(v128.load(uv, 128), v128.load(scratch, 128));
+        const m30 = f32x4.mul(v128.load(uv, 192), v128.load(scratch, 192));
+        const m01 = f32x4.mul(v128.load(uv, 16), v128.load(scratch, 16));
+        const m11 = f32x4.mul(v128.load(uv, 80), v128.load(scratch, 80));
+        const m21 = f32x4.mul(v128.load(uv, 144), v128.load(scratch, 144));
+        const m31 = f32x4.mul(v128.load(uv, 208), v128.load(scratch, 208));
+        const m02 = f32x4.mul(v128.load(uv, 32), v128.load(scratch, 32));
+        const m12 = f32x4.mul(v128.load(uv, 96), v128.load(scratch, 96));
+        const m22 = f32x4.mul(v128.load(uv, 160), v128.load(scratch, 160));
+        const m32 = f32x4.mul(v128.load(uv, 224), v128.load(scratch, 224));
+        const m03 = f32x4.mul(v128.load(uv, 48), v128.load(scratch, 48));
+        const m13 = f32x4.mul(v128.load(uv, 112), v128.load(scratch, 112));
+        const m23 = f32x4.mul(v128.load(uv, 176), v128.load(scratch, 176));
+        const m33 = f32x4.mul(v128.load(uv, 240), v128.load(scratch, 240));
+        const a0 = f32x4.add(f32x4.add(m00, m10), m20);
+        const a1 = f32x4.add(f32x4.add(m01, m11), m21);
+        const a2 = f32x4.add(f32x4.add(m02, m12), m22);
+        const a3 = f32x4.add(f32x4.add(m03, m13), m23);
+        const b0 = f32x4.sub(f32x4.sub(m10, m20), m30);
+        const b1 = f32x4.sub(f32x4.sub(m11, m21), m31);
+        const b2 = f32x4.sub(f32x4.sub(m12, m22), m32);
+        const b3 = f32x4.sub(f32x4.sub(m13, m23), m33);
+        v128.store(at, f32x4.sub(v128.load(at), f32x4.add(f32x4.add(a0, a1), a2)));
+        v128.store(at + tapBytes, f32x4.sub(v128.load(at + tapBytes), f32x4.sub(f32x4.sub(a1, a2), a3)));
+        v128.store(at + rowBytes, f32x4.sub(v128.load(at + rowBytes), f32x4.add(f32x4.add(b0, b1), b2)));
+        const last = at + rowBytes + tapBytes;
+        v128.store(last, f32x4.sub(v128.load(last), f32x4.sub(f32x4.sub(b1, b2), b3)));
+      }
+    }
+  }
+}
+
+/** z −= c_f per image: the filter joins the base network's removal (`winograd`: w is its Winograd kernel). */
+export function removeImages(
+  images: i32,
+  winograd: bool,
+  x: usize,
+  w: usize,
+  z: usize,
+  scratch: usize,
+): void {
   for (let n = 0; n < images; n++) {
-    subtract(x, w, z);
+    if (winograd) subtractWinograd(x, w, z, scratch);
+    else subtract(x, w, z);
     x += xBytes();
     z += zBytes();
   }

@@ -231,7 +231,7 @@ interface KernelExports {
     scratch: number,
     out: number,
   ): void;
-  removeImages(images: number, x: number, w: number, z: number): void;
+  removeImages(images: number, winograd: boolean, x: number, w: number, z: number, scratch: number): void;
 }
 
 const PAGE_BYTES = 65536;
@@ -584,8 +584,15 @@ export class FusedState implements ChunkState {
   remove(filters: readonly number[]): void {
     const kernel = this.kernel;
     for (const f of filters) {
-      const [x, weights] = this.filterBuffers(f);
-      kernel.removeImages(this.images, x, weights, this.at.z);
+      const [x, weights, winograd] = this.filterBuffers(f);
+      kernel.removeImages(
+        this.images,
+        winograd !== undefined,
+        x,
+        winograd ?? weights,
+        this.at.z,
+        this.at.scratch,
+      );
     }
   }
 
