@@ -15,7 +15,7 @@
  * weights in 8 vector products with no dependence between classes.
  */
 
-/** Input x_f: H × W. */
+/** Input x_f: H × W, the plane as stored (padded with zeros; see the caller). */
 let H: i32 = 0;
 let W: i32 = 0;
 /** Kernel KH × KW, padding above and left of the input. */
@@ -280,85 +280,40 @@ function filterLogits(
   finish(acc, baseLogits, out);
 }
 
-/** Input x at (iy, ix), zero outside the image (the caller keeps the address inside the memory). */
-function tileValue(x: usize, iy: i32, ix: i32): f32 {
-  const inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
-  return select<f32>(load<f32>(x + ((<usize>(iy * W + ix)) << 2)), 0, inside);
+/** One row of V = t B for the row t of Bᵀ d: (t0 − t2, t1 + t2, t2 − t1, t1 − t3). */
+function transformRow(t: v128): v128 {
+  const a = v128.shuffle<f32>(t, t, 0, 1, 2, 1);
+  const b = v128.shuffle<f32>(t, t, 2, 2, 1, 3);
+  return f32x4.add(a, f32x4.mul(b, f32x4(-1, 1, -1, -1)));
+}
+
+/** The 4 lanes of one row of V, each splatted to a vector at `at`. */
+function splatRow(v: v128, at: usize): void {
+  v128.store(at, v128.shuffle<f32>(v, v, 0, 0, 0, 0), 0);
+  v128.store(at, v128.shuffle<f32>(v, v, 1, 1, 1, 1), 16);
+  v128.store(at, v128.shuffle<f32>(v, v, 2, 2, 2, 2), 32);
+  v128.store(at, v128.shuffle<f32>(v, v, 3, 3, 3, 3), 48);
 }
 
 /**
- * Winograd's input transform of the 4 × 4 tile whose corner is input (iy, ix): V = Bᵀ d B (Bᵀ = [1 0 −1 0;
- * 0 1 1 0; 0 −1 1 0; 0 1 0 −1]), each value splatted to a vector at `scratch` (16 vectors). False when the tile
- * is all zero (then c = 0 on the window and nothing is written).
+ * Winograd's input transform of the 4 × 4 tile whose corner is x's (iy, ix): V = Bᵀ d B (Bᵀ = [1 0 −1 0;
+ * 0 1 1 0; 0 −1 1 0; 0 1 0 −1]), each value splatted to a vector at `scratch` (16 vectors). The planes are
+ * padded with zeros, so every tile is inside one. False when the tile is all zero (then c = 0 on the window
+ * and nothing is written); -0 counts as zero.
  */
 function tileTransform(x: usize, iy: i32, ix: i32, scratch: usize): bool {
-  const d00 = tileValue(x, iy, ix);
-  const d01 = tileValue(x, iy, ix + 1);
-  const d02 = tileValue(x, iy, ix + 2);
-  const d03 = tileValue(x, iy, ix + 3);
-  const d10 = tileValue(x, iy + 1, ix);
-  const d11 = tileValue(x, iy + 1, ix + 1);
-  const d12 = tileValue(x, iy + 1, ix + 2);
-  const d13 = tileValue(x, iy + 1, ix + 3);
-  const d20 = tileValue(x, iy + 2, ix);
-  const d21 = tileValue(x, iy + 2, ix + 1);
-  const d22 = tileValue(x, iy + 2, ix + 2);
-  const d23 = tileValue(x, iy + 2, ix + 3);
-  const d30 = tileValue(x, iy + 3, ix);
-  const d31 = tileValue(x, iy + 3, ix + 1);
-  const d32 = tileValue(x, iy + 3, ix + 2);
-  const d33 = tileValue(x, iy + 3, ix + 3);
-  const bits =
-    reinterpret<u32>(d00) |
-    reinterpret<u32>(d01) |
-    reinterpret<u32>(d02) |
-    reinterpret<u32>(d03) |
-    reinterpret<u32>(d10) |
-    reinterpret<u32>(d11) |
-    reinterpret<u32>(d12) |
-    reinterpret<u32>(d13) |
-    reinterpret<u32>(d20) |
-    reinterpret<u32>(d21) |
-    reinterpret<u32>(d22) |
-    reinterpret<u32>(d23) |
-    reinterpret<u32>(d30) |
-    reinterpret<u32>(d31) |
-    reinterpret<u32>(d32) |
-    reinterpret<u32>(d33);
-  if ((bits & 0x7fffffff) == 0) return false;
-  // t = Bᵀ d (per column), then V = t B (per row), splatted for the channel loop.
-  const t00 = d00 - d20,
-    t01 = d01 - d21,
-    t02 = d02 - d22,
-    t03 = d03 - d23;
-  const t10 = d10 + d20,
-    t11 = d11 + d21,
-    t12 = d12 + d22,
-    t13 = d13 + d23;
-  const t20 = d20 - d10,
-    t21 = d21 - d11,
-    t22 = d22 - d12,
-    t23 = d23 - d13;
-  const t30 = d10 - d30,
-    t31 = d11 - d31,
-    t32 = d12 - d32,
-    t33 = d13 - d33;
-  v128.store(scratch, f32x4.splat(t00 - t02), 0);
-  v128.store(scratch, f32x4.splat(t01 + t02), 16);
-  v128.store(scratch, f32x4.splat(t02 - t01), 32);
-  v128.store(scratch, f32x4.splat(t01 - t03), 48);
-  v128.store(scratch, f32x4.splat(t10 - t12), 64);
-  v128.store(scratch, f32x4.splat(t11 + t12), 80);
-  v128.store(scratch, f32x4.splat(t12 - t11), 96);
-  v128.store(scratch, f32x4.splat(t11 - t13), 112);
-  v128.store(scratch, f32x4.splat(t20 - t22), 128);
-  v128.store(scratch, f32x4.splat(t21 + t22), 144);
-  v128.store(scratch, f32x4.splat(t22 - t21), 160);
-  v128.store(scratch, f32x4.splat(t21 - t23), 176);
-  v128.store(scratch, f32x4.splat(t30 - t32), 192);
-  v128.store(scratch, f32x4.splat(t31 + t32), 208);
-  v128.store(scratch, f32x4.splat(t32 - t31), 224);
-  v128.store(scratch, f32x4.splat(t31 - t33), 240);
+  const rowBytes = (<usize>W) << 2;
+  const at = x + ((<usize>(iy * W + ix)) << 2);
+  const d0 = v128.load(at);
+  const d1 = v128.load(at + rowBytes);
+  const d2 = v128.load(at + 2 * rowBytes);
+  const d3 = v128.load(at + 3 * rowBytes);
+  const bits = v128.and(v128.or(v128.or(d0, d1), v128.or(d2, d3)), i32x4.splat(0x7fffffff));
+  if (!v128.any_true(bits)) return false;
+  splatRow(transformRow(f32x4.sub(d0, d2)), scratch);
+  splatRow(transformRow(f32x4.add(d1, d2)), scratch + 64);
+  splatRow(transformRow(f32x4.sub(d2, d1)), scratch + 128);
+  splatRow(transformRow(f32x4.sub(d1, d3)), scratch + 192);
   return true;
 }
 

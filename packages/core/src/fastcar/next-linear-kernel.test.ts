@@ -2,8 +2,8 @@
  * The WebAssembly kernel of the next-linear plan against the same plan on tfjs ops: which chains it takes,
  * and the same flips (and losses to rounding) on real images — on both demo models (Winograd's path, a
  * folded BatchNormalization, dropout), on a chain that takes its direct path (5 × 5 kernel, 3 × 3 pooling,
- * channels that are not a multiple of 32), after removals (greedy pruning's in-place update), and in
- * memories reused from disposed states.
+ * channels that are not a multiple of 32), after removals (greedy pruning's in-place update), when it hands
+ * the next layer its states, and in memories reused from disposed states.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -209,6 +209,31 @@ describe("the next-linear plan's WebAssembly kernel", () => {
       await bothWays(model, mnistData, ["conv1"], [new Map(), new Map([["conv1", new Set([2])]])]);
     } finally {
       model.dispose();
+    }
+  });
+
+  it("hands greedy pruning from conv1 to conv2 without a forward pass: conv2's states from conv1's", async () => {
+    for (const [model, data] of [
+      [mnist, mnistData],
+      [fashion, fashionData],
+    ] as const) {
+      const session = new CarSession(model, { dataset: data, classwise: true, wasmKernel: true });
+      const fresh = new CarSession(model, { dataset: data, classwise: true, wasmKernel: true });
+      try {
+        await session.score(["conv1"], new Map([["conv1", new Set([1])]]));
+        // conv1's last removal joins conv2's first step, as in greedy pruning.
+        const base = new Map([["conv1", new Set([1, 4])]]);
+        const handed = await session.score(["conv2"], base);
+        expect(handed.stats.statesBuilt).toBe(0);
+        expect(handed.stats.statesReused).toBe(session.chunks.length);
+        expect(handed.stats.seconds.forward ?? 0).toBe(0);
+        const built = await fresh.score(["conv2"], base);
+        expect(built.stats.statesBuilt).toBe(fresh.chunks.length);
+        expectSame(handed, built);
+      } finally {
+        session.dispose();
+        fresh.dispose();
+      }
     }
   });
 

@@ -56,6 +56,8 @@ export interface FusedChain {
   channelSteps: number[];
   /** The output Dense layer's step. */
   denseStep: number;
+  /** Slots holding the Dense layer's input (the Flatten's output and inference-time identities after it). */
+  flatSlots: number[];
   kind: RowKind;
 }
 
@@ -98,6 +100,7 @@ export function fusedChain(analysis: GraphAnalysis, spec: NextLinearPlanSpec): F
   }
   let pool: { size: [number, number]; strides: [number, number] } | undefined;
   let flattened = false;
+  const flatSlots: number[] = [];
   for (let i = spec.resumeStep + 1; i < steps.length; i++) {
     const step = steps[i]!;
     const previous = steps[i - 1]!.outputs[0]!;
@@ -107,7 +110,8 @@ export function fusedChain(analysis: GraphAnalysis, spec: NextLinearPlanSpec): F
     const className = step.layer.getClassName();
     const stepConfig = layerConfig(step.layer);
     if (IDENTITY_CLASSES.has(className)) {
-      if (!flattened) channelSteps.push(i);
+      if (flattened) flatSlots.push(step.outputs[0]!);
+      else channelSteps.push(i);
       continue;
     }
     if (flattened) {
@@ -152,6 +156,7 @@ export function fusedChain(analysis: GraphAnalysis, spec: NextLinearPlanSpec): F
         },
         channelSteps,
         denseStep: i,
+        flatSlots,
         kind: activation === "softmax" ? "softmax-logits" : "logits",
       };
     }
@@ -181,6 +186,7 @@ export function fusedChain(analysis: GraphAnalysis, spec: NextLinearPlanSpec): F
         stepConfig.targetShape.length === 1);
     if (flattenLike && relu) {
       flattened = true;
+      flatSlots.push(step.outputs[0]!);
       continue;
     }
     return undefined;
@@ -364,8 +370,7 @@ function layout(g: FusedGeometry, images: number, base = 0): Layout {
     ["logits", images * g.classes],
     ["out", images * g.classes],
     ["z", images * g.outHeight * g.outWidth * cp],
-    // The Winograd tiles read up to 3 rows past a plane (and discard what they read there).
-    ["x", g.filters * images * g.height * g.width + 4 * g.width + 16],
+    ["x", g.filters * images * planeFloats(g)],
   ];
   const offsets = {} as Layout;
   let at = base;
@@ -375,6 +380,23 @@ function layout(g: FusedGeometry, images: number, base = 0): Layout {
   }
   offsets.end = at;
   return offsets;
+}
+
+/**
+ * x_f's plane as the kernel stores it: the image at (padTop, padLeft) in zeros, large enough that every
+ * convolution tap and every Winograd tile (4 × 4 from (2·qy, 2·qx)) lies inside, so the kernel needs no
+ * bounds. The kernel then sees padding 0 on this plane.
+ */
+function paddedPlane(g: FusedGeometry): { height: number; width: number } {
+  return {
+    height: Math.max(g.outHeight + g.kernelHeight - 1, 2 * g.pooledHeight + 2),
+    width: Math.max(g.outWidth + g.kernelWidth - 1, 2 * g.pooledWidth + 2),
+  };
+}
+
+function planeFloats(g: FusedGeometry): number {
+  const plane = paddedPlane(g);
+  return plane.height * plane.width;
 }
 
 /** Whether the kernel takes its Winograd path: 3 × 3 kernel, 2 × 2 pooling with stride 2. */
@@ -474,14 +496,24 @@ export class FusedWeights {
 }
 
 /**
- * Channels last (values × channels) → one plane per channel at `at` in `to`, each the values in order. A
- * function of its own, with locals only, so that V8 optimizes the loop at its first call.
+ * Channels last (images × H × W × channels) → per channel, per image, the H × W values at (top, left) of a
+ * zero plane of `plane` (see paddedPlane), from float `at` of `to` on. A function of its own, with locals only,
+ * so that V8 optimizes the loop at its first call.
  */
-function toPlanes(from: Float32Array, channels: number, to: Float32Array, at: number): void {
-  const values = from.length / channels;
+function toPlanes(from: Float32Array, g: FusedGeometry, images: number, to: Float32Array, at: number): void {
+  const channels = g.filters;
+  const plane = paddedPlane(g);
+  const planeSize = plane.height * plane.width;
+  to.fill(0, at, at + channels * images * planeSize);
   for (let c = 0; c < channels; c++) {
-    let j = at + c * values;
-    for (let i = c; i < from.length; i += channels) to[j++] = from[i]!;
+    for (let n = 0; n < images; n++) {
+      let i = n * g.height * g.width * channels + c;
+      const first = at + (c * images + n) * planeSize + g.padTop * plane.width + g.padLeft;
+      for (let y = 0; y < g.height; y++) {
+        let j = first + y * plane.width;
+        for (let x = 0; x < g.width; x++, i += channels) to[j++] = from[i]!;
+      }
+    }
   }
 }
 
@@ -534,13 +566,14 @@ export class FusedState implements ChunkState {
   private get kernel(): KernelExports {
     const g = this.weights.chain.geometry;
     const kernel = this.arena.kernel;
+    const plane = paddedPlane(g);
     kernel.configure(
-      g.height,
-      g.width,
+      plane.height,
+      plane.width,
       g.kernelHeight,
       g.kernelWidth,
-      g.padTop,
-      g.padLeft,
+      0,
+      0,
       g.outHeight,
       g.outWidth,
       paddedChannels(g.channels) / 4,
@@ -558,7 +591,7 @@ export class FusedState implements ChunkState {
   private load(x: Float32Array, z: Float32Array): void {
     const g = this.weights.chain.geometry;
     const floats = this.arena.floats;
-    toPlanes(x, g.filters, floats, this.at.x / 4);
+    toPlanes(x, g, this.images, floats, this.at.x / 4);
     const cp = paddedChannels(g.channels);
     const zAt = this.at.z / 4;
     if (cp === g.channels) floats.set(z, zAt);
@@ -574,10 +607,31 @@ export class FusedState implements ChunkState {
   private filterBuffers(f: number): [number, number, number | undefined] {
     const g = this.weights.chain.geometry;
     const cp = paddedChannels(g.channels);
-    const x = this.at.x + f * this.images * g.height * g.width * 4;
+    const x = this.at.x + f * this.images * planeFloats(g) * 4;
     const kernel = this.at.kernels + f * g.kernelHeight * g.kernelWidth * cp * 4;
     const winograd = this.weights.winograd ? this.at.winograd + f * 16 * cp * 4 : undefined;
     return [x, kernel, winograd];
+  }
+
+  /**
+   * The base network's Dense input, images × (cells · channels): mask · relu(max-pool(z)) as the kernel
+   * computes it for scoring, without the channels' padding.
+   */
+  pooled(mask: Float32Array): Float32Array {
+    const g = this.weights.chain.geometry;
+    const at = this.at;
+    const floats = this.arena.floats;
+    floats.fill(0, at.mask / 4, at.mask / 4 + paddedChannels(g.channels));
+    floats.set(mask, at.mask / 4);
+    this.kernel.baseImages(this.images, at.z, at.mask, at.dense, at.bias, at.p0, at.acc, at.logits, at.out);
+    const cells = this.images * g.pooledHeight * g.pooledWidth;
+    const cp = paddedChannels(g.channels);
+    const out = new Float32Array(cells * g.channels);
+    const p0 = this.arena.floats.subarray(at.p0 / 4, at.p0 / 4 + cells * cp);
+    for (let cell = 0; cell < cells; cell++) {
+      out.set(p0.subarray(cell * cp, cell * cp + g.channels), cell * g.channels);
+    }
+    return out;
   }
 
   /** z −= c_f for each filter: they joined the base removal. */

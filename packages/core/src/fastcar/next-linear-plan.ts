@@ -151,6 +151,21 @@ export class NextLinearPlanRunner implements PlanRunner {
     return this.fused !== undefined;
   }
 
+  /**
+   * The values of `slots` (the output Dense layer's input, see FusedChain.flatSlots) for `state`'s images under
+   * `masks`, from the state itself with no forward pass; undefined when `state` cannot provide them all. This
+   * hands greedy pruning from this layer to the next: the next layer's head plan captures exactly these.
+   */
+  provide(state: ChunkState, slots: readonly number[], masks: MaskSet): Map<number, tf.Tensor> | undefined {
+    const chain = this.fused?.weights.chain;
+    if (!(state instanceof FusedState) || !chain || !slots.every((s) => chain.flatSlots.includes(s))) {
+      return undefined;
+    }
+    const values = state.pooled(this.channelMask(masks));
+    const width = values.length / state.images;
+    return new Map(slots.map((s) => [s, tf.tensor2d(values, [state.images, width])]));
+  }
+
   /** Lets the base forward pass compute L (and the folded BatchNormalization) from z, keeping z. */
   replacement(): StepReplacement {
     return {

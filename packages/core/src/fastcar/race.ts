@@ -261,8 +261,8 @@ export async function raceLowestCar(
   const testAfter = new Set(session.checkpoints.filter((j) => j < chunks - 1));
   // Union bound: the exact winner w is compared with at most every other candidate as leader, at every test.
   const delta = (1 - confidence) / (runners.length * Math.max(1, testAfter.size));
-  session.focus([...new Set(runners.map((r) => r.group))]);
   session.resetStats();
+  session.focus([...new Set(runners.map((r) => r.group))], base);
   let alive = runners;
   let seen = 0;
   // Position of each image in the visiting order, to store d_i densely.

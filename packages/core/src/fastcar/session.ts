@@ -380,7 +380,7 @@ export class CarSession {
     this.checkLive();
     this.stats = this.freshStats();
     const groups = groupIds.map((id) => this.executor.indexOf(id));
-    this.focus(groups);
+    this.focus(groups, base);
     const remaining = groups.map((g) => this.remaining(g, base));
     const tallies = new Map<number, Map<number, FilterTally>>();
     groups.forEach((g, i) => {
@@ -530,17 +530,59 @@ export class CarSession {
 
   /**
    * Drops cached states of groups other than `groups`, so the room kept for reuse goes to the groups being
-   * scored now (greedy pruning moves from layer to layer and does not come back).
+   * scored now (greedy pruning moves from layer to layer and does not come back). A dropped state that holds
+   * what a focused group's plan captures first builds that group's state under `base` (see handOver).
    */
-  focus(groups: readonly number[]): void {
+  focus(groups: readonly number[], base: FilterRemoval): void {
     const keep = new Set(groups);
-    for (const states of this.cache.values()) {
+    for (const [j, states] of this.cache) {
       for (const [g, entry] of states) {
         if (keep.has(g)) continue;
+        this.handOver(states, g, entry, groups, base);
         this.retained -= entry.state.bytes;
         entry.state.dispose();
         states.delete(g);
       }
+      if (states.size === 0) this.cache.delete(j);
+    }
+  }
+
+  /**
+   * Builds, from group `from`'s cached state of a chunk, the states of those of `groups` whose plans capture
+   * what it holds — the WebAssembly kernel's state of one layer holds the next layer's Dense input, which
+   * that layer's head plan captures — instead of a forward pass for them. Greedy pruning moving from conv1 to
+   * conv2 starts there.
+   */
+  private handOver(
+    states: Map<number, CachedState>,
+    from: number,
+    entry: CachedState,
+    groups: readonly number[],
+    base: FilterRemoval,
+  ): void {
+    const source = this.runner(from);
+    const targets = groups.filter((g) => !states.has(g));
+    if (!(source instanceof NextLinearPlanRunner) || targets.length === 0) return;
+    if (!this.refresh(from, entry, base)) return;
+    const masks = this.executor.masks(base);
+    try {
+      for (const g of targets) {
+        const runner = this.runner(g);
+        const captured = source.provide(entry.state, runner.captureSlots, masks);
+        if (!captured) continue;
+        const since = performance.now();
+        const state = runner.prepare(captured, entry.state.images);
+        this.time(`prepare:${runner.kind}`, since);
+        // Counted as reused when it is taken from the cache. It takes the place of the state it came from, which is larger.
+        if (this.retained + state.bytes - entry.state.bytes <= this.retainLimit) {
+          states.set(g, { base: copyRemoval(base), state });
+          this.retained += state.bytes;
+        } else {
+          state.dispose();
+        }
+      }
+    } finally {
+      masks.dispose();
     }
   }
 
