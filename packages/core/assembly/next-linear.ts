@@ -4,13 +4,18 @@
  *     Conv2D L (stride 1) → [folded BatchNorm] → ReLU → [MaxPool] → Flatten → output Dense (the logits)
  *
  * For filter f of the layer before L, per image and per pooling cell: c = conv(x_f, W[:, :, f, :]) at the
- * cell's window positions, 32 channels at a time in 8 f32x4 registers, skipping zero inputs (x_f is ReLU'd),
- * then p = mask · relu(max over the window of z − c), and only the change against the base network, p − p0,
- * goes through the Dense onto the base logits. A cell whose inputs are all zero keeps p = p0 exactly and is
- * skipped whole: on MNIST's conv1 that is a third of the cells of most filters (the digits' background).
+ * cell's window positions, then p = mask · relu(max over the window of z − c), and only the change against
+ * the base network, p − p0, goes through the Dense onto the base logits. A 3 × 3 convolution under 2 × 2
+ * pooling with stride 2 — the usual CNN block — takes Winograd's F(2×2, 3×3) (filterLogitsWinograd: 16
+ * products per channel and window instead of 36); any other shape the direct path (filterLogits: 32 channels
+ * at a time in 8 f32x4 registers, skipping zero inputs, x_f being ReLU'd). A cell whose inputs are all zero
+ * keeps p = p0 exactly and is skipped whole: on MNIST's conv1 that is a third of the cells of most filters
+ * (the digits' background).
  *
  * The caller (src/fastcar/next-linear-kernel.ts) owns the memory and lays out every buffer; this module
- * allocates nothing. Channels are padded to blocks of 32, with zero weights and a zero mask in the padding.
+ * allocates nothing. x_f's planes are padded with zeros so that no read needs a bounds check (the caller
+ * passes the padded plane with padding 0). Channels are padded to blocks of 32, with zero weights and a zero
+ * mask in the padding.
  * The Dense rows are stored per cell, block and class as 32 weights, so a block's change meets each class's
  * weights in 8 vector products with no dependence between classes.
  */

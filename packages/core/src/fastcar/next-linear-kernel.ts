@@ -619,19 +619,29 @@ export class FusedState implements ChunkState {
    */
   pooled(mask: Float32Array): Float32Array {
     const g = this.weights.chain.geometry;
-    const at = this.at;
-    const floats = this.arena.floats;
-    floats.fill(0, at.mask / 4, at.mask / 4 + paddedChannels(g.channels));
-    floats.set(mask, at.mask / 4);
-    this.kernel.baseImages(this.images, at.z, at.mask, at.dense, at.bias, at.p0, at.acc, at.logits, at.out);
+    this.base(mask);
     const cells = this.images * g.pooledHeight * g.pooledWidth;
     const cp = paddedChannels(g.channels);
     const out = new Float32Array(cells * g.channels);
-    const p0 = this.arena.floats.subarray(at.p0 / 4, at.p0 / 4 + cells * cp);
+    const p0 = this.arena.floats.subarray(this.at.p0 / 4, this.at.p0 / 4 + cells * cp);
     for (let cell = 0; cell < cells; cell++) {
       out.set(p0.subarray(cell * cp, cell * cp + g.channels), cell * g.channels);
     }
     return out;
+  }
+
+  /**
+   * The base network under `mask` (L's output channels): its pooled cells p0 and logits, the logits also as
+   * output rows. Returns the kernel, set to this state's shapes.
+   */
+  private base(mask: Float32Array): KernelExports {
+    const at = this.at;
+    const floats = this.arena.floats;
+    floats.fill(0, at.mask / 4, at.mask / 4 + paddedChannels(this.weights.chain.geometry.channels));
+    floats.set(mask, at.mask / 4);
+    const kernel = this.kernel;
+    kernel.baseImages(this.images, at.z, at.mask, at.dense, at.bias, at.p0, at.acc, at.logits, at.out);
+    return kernel;
   }
 
   /** z −= c_f for each filter: they joined the base removal. */
@@ -654,12 +664,8 @@ export class FusedState implements ChunkState {
   evaluate(filters: readonly number[], mask: Float32Array, kind: RowKind, visit: RowVisitor): void {
     const g = this.weights.chain.geometry;
     const at = this.at;
-    const floats = this.arena.floats;
-    floats.fill(0, at.mask / 4, at.mask / 4 + paddedChannels(g.channels));
-    floats.set(mask, at.mask / 4);
-    const rows = floats.subarray(at.out / 4, at.out / 4 + this.images * g.classes);
-    const kernel = this.kernel;
-    kernel.baseImages(this.images, at.z, at.mask, at.dense, at.bias, at.p0, at.acc, at.logits, at.out);
+    const kernel = this.base(mask);
+    const rows = this.arena.floats.subarray(at.out / 4, at.out / 4 + this.images * g.classes);
     visit(null, rows, kind, 0);
     for (const f of filters) {
       const [x, weights, winograd] = this.filterBuffers(f);
