@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
 import type { GraphAnalysis } from "../graph/channel-graph.js";
-import { activationName, layerConfig } from "../graph/layer-kinds.js";
+import { activationName, configPair, layerConfig } from "../graph/layer-kinds.js";
 import type { StepReplacement } from "./executor.js";
 
 /** s and t of an inference BatchNormalization (missing γ or β count as 1 and 0). */
@@ -32,12 +32,6 @@ export function batchNormAffine(layer: tfl.layers.Layer): [tf.Tensor1D, tf.Tenso
     const shift = beta ? tf.sub(beta, tf.mul(mean, scale)) : tf.neg(tf.mul(mean, scale));
     return [scale as tf.Tensor1D, shift as tf.Tensor1D];
   });
-}
-
-function pair(value: unknown, fallback: number): [number, number] {
-  if (Array.isArray(value)) return [Number(value[0] ?? fallback), Number(value[1] ?? value[0] ?? fallback)];
-  if (typeof value === "number") return [value, value];
-  return [fallback, fallback];
 }
 
 function lastAxisBatchNorm(analysis: GraphAnalysis, step: number): boolean {
@@ -77,8 +71,8 @@ export class FoldedBatchNorms {
       scale.dispose();
       shift.dispose();
       this.tensors.push(filter, offset);
-      const strides = pair(config.strides, 1);
-      const dilations = pair(config.dilationRate, 1);
+      const strides = configPair(config.strides, 1);
+      const dilations = configPair(config.dilationRate, 1);
       const pad = config.padding === "same" ? "same" : "valid";
       this.replacements.push({
         from: i,

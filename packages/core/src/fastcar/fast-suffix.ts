@@ -14,7 +14,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import type { GraphAnalysis } from "../graph/channel-graph.js";
-import { activationName, layerConfig } from "../graph/layer-kinds.js";
+import { activationName, configPair, INFERENCE_IDENTITY_CLASSES, layerConfig } from "../graph/layer-kinds.js";
 import type { MaskSet } from "./executor.js";
 import { batchNormAffine } from "./fast-forward.js";
 import type { RowKind } from "./runner.js";
@@ -63,12 +63,6 @@ function weightsByName(layer: { weights: Array<{ originalName: string; read(): t
   return new Map(layer.weights.map((w) => [w.originalName.split("/").pop()!, w]));
 }
 
-function pair(value: unknown, fallback: number): [number, number] {
-  if (Array.isArray(value)) return [Number(value[0] ?? fallback), Number(value[1] ?? value[0] ?? fallback)];
-  if (typeof value === "number") return [value, value];
-  return [fallback, fallback];
-}
-
 /**
  * Compiles steps `from`…end when they form a chain of supported layers; `activation` is the activation of
  * step `from − 1` (applied to `value` first) and `maskStep` the step whose removal mask follows it.
@@ -102,12 +96,16 @@ export function compileSuffix(
     const config = layerConfig(layer);
     const last = i === steps.length - 1;
     if (last && !outputSlots.includes(step.outputs[0]!)) return unsupported();
+    if (INFERENCE_IDENTITY_CLASSES.has(className)) {
+      ops.push({ kind: "map", step: i, apply: (x) => x, monotoneRelu: false });
+      continue;
+    }
     switch (className) {
       case "MaxPooling2D":
       case "AveragePooling2D": {
         if (config.dataFormat === "channelsFirst") return unsupported();
-        const poolSize = pair(config.poolSize, 2);
-        const strides = pair(config.strides ?? config.poolSize, poolSize[0]);
+        const poolSize = configPair(config.poolSize, 2);
+        const strides = configPair(config.strides ?? config.poolSize, poolSize[0]);
         const padding = config.padding === "same" ? "same" : "valid";
         if (className === "MaxPooling2D") {
           ops.push({
@@ -139,13 +137,6 @@ export function compileSuffix(
           apply: (x) => tf.reshape(x, [x.shape[0]!, -1]),
           monotoneRelu: false,
         });
-        break;
-      case "Dropout":
-      case "SpatialDropout1D":
-      case "GaussianNoise":
-      case "GaussianDropout":
-      case "AlphaDropout":
-        ops.push({ kind: "map", step: i, apply: (x) => x, monotoneRelu: false });
         break;
       case "Activation":
       case "ReLU": {

@@ -20,7 +20,7 @@ import { readFileSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
 
 import type { GraphAnalysis } from "../graph/channel-graph.js";
-import { activationName, layerConfig } from "../graph/layer-kinds.js";
+import { activationName, configPair, INFERENCE_IDENTITY_CLASSES, layerConfig } from "../graph/layer-kinds.js";
 import type { ChunkState, RowKind, RowVisitor } from "./runner.js";
 import type { NextLinearPlanSpec } from "./plan.js";
 
@@ -61,20 +61,6 @@ export interface FusedChain {
   kind: RowKind;
 }
 
-const IDENTITY_CLASSES = new Set([
-  "Dropout",
-  "SpatialDropout1D",
-  "GaussianNoise",
-  "GaussianDropout",
-  "AlphaDropout",
-]);
-
-function pair(value: unknown, fallback: number): [number, number] {
-  if (Array.isArray(value)) return [Number(value[0] ?? fallback), Number(value[1] ?? value[0] ?? fallback)];
-  if (typeof value === "number") return [value, value];
-  return [fallback, fallback];
-}
-
 /** The chain after the plan's Conv2D when the kernel computes it exactly, else undefined. */
 export function fusedChain(analysis: GraphAnalysis, spec: NextLinearPlanSpec): FusedChain | undefined {
   if (spec.layer !== "conv2d") return undefined;
@@ -82,7 +68,10 @@ export function fusedChain(analysis: GraphAnalysis, spec: NextLinearPlanSpec): F
   const linear = steps[spec.linearStep]!;
   const config = layerConfig(linear.layer);
   if (config.dataFormat === "channelsFirst") return undefined;
-  if (pair(config.strides, 1).some((s) => s !== 1) || pair(config.dilationRate, 1).some((d) => d !== 1)) {
+  if (
+    configPair(config.strides, 1).some((s) => s !== 1) ||
+    configPair(config.dilationRate, 1).some((d) => d !== 1)
+  ) {
     return undefined;
   }
   const inputShape = steps[producerStep[spec.inputSlot]!]!.outputShapes[0]!;
@@ -109,7 +98,7 @@ export function fusedChain(analysis: GraphAnalysis, spec: NextLinearPlanSpec): F
     }
     const className = step.layer.getClassName();
     const stepConfig = layerConfig(step.layer);
-    if (IDENTITY_CLASSES.has(className)) {
+    if (INFERENCE_IDENTITY_CLASSES.has(className)) {
       if (flattened) flatSlots.push(step.outputs[0]!);
       else channelSteps.push(i);
       continue;
@@ -174,8 +163,8 @@ export function fusedChain(analysis: GraphAnalysis, spec: NextLinearPlanSpec): F
       if (!relu || pool || stepConfig.padding === "same" || stepConfig.dataFormat === "channelsFirst") {
         return undefined;
       }
-      const size = pair(stepConfig.poolSize, 2);
-      pool = { size, strides: pair(stepConfig.strides ?? stepConfig.poolSize, size[0]) };
+      const size = configPair(stepConfig.poolSize, 2);
+      pool = { size, strides: configPair(stepConfig.strides ?? stepConfig.poolSize, size[0]) };
       channelSteps.push(i);
       continue;
     }

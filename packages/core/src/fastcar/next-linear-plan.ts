@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import type { GraphAnalysis } from "../graph/channel-graph.js";
-import { activationName, layerConfig } from "../graph/layer-kinds.js";
+import { activationName, configPair, layerConfig } from "../graph/layer-kinds.js";
 import type { Executor, MaskSet, StepReplacement } from "./executor.js";
 import { batchNormAffine } from "./fast-forward.js";
 import { type CompiledSuffix, activationOp, compileSuffix } from "./fast-suffix.js";
@@ -54,12 +54,6 @@ interface ConvArgs {
   strides: [number, number];
   padding: "same" | "valid";
   dilations: [number, number];
-}
-
-function pair(value: unknown, fallback: number): [number, number] {
-  if (Array.isArray(value)) return [Number(value[0] ?? fallback), Number(value[1] ?? value[0] ?? fallback)];
-  if (typeof value === "number") return [value, value];
-  return [fallback, fallback];
 }
 
 export class NextLinearPlanRunner implements PlanRunner {
@@ -114,9 +108,9 @@ export class NextLinearPlanRunner implements PlanRunner {
     if (spec.layer === "conv2d") {
       const config = layerConfig(layer);
       this.conv = {
-        strides: pair(config.strides, 1),
+        strides: configPair(config.strides, 1),
         padding: config.padding === "same" ? "same" : "valid",
-        dilations: pair(config.dilationRate, 1),
+        dilations: configPair(config.dilationRate, 1),
       };
     }
     const name = spec.foldedBatchNorm === undefined ? activationName(layer) : "linear";

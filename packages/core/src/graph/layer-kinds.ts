@@ -107,6 +107,22 @@ export function layerRole(layer: tfl.layers.Layer): LayerRole {
   return "other";
 }
 
+/** Inference-time identities: dropout and noise layers pass their input through unchanged. */
+export const INFERENCE_IDENTITY_CLASSES: ReadonlySet<string> = new Set([
+  "Dropout",
+  "SpatialDropout1D",
+  "GaussianNoise",
+  "GaussianDropout",
+  "AlphaDropout",
+]);
+
+/** A 2-D setting (kernel size, strides, dilation, pool size) as [rows, columns], given as one number or two. */
+export function configPair(value: unknown, fallback: number): [number, number] {
+  if (Array.isArray(value)) return [Number(value[0] ?? fallback), Number(value[1] ?? value[0] ?? fallback)];
+  if (typeof value === "number") return [value, value];
+  return [fallback, fallback];
+}
+
 /** The layer's configuration as plain data (camelCase keys, activations by name). */
 export function layerConfig(layer: tfl.layers.Layer): Record<string, unknown> {
   return layer.getConfig() as Record<string, unknown>;
